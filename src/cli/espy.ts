@@ -1,0 +1,180 @@
+/**
+ * `espy`: read a capture and print it the way tshark would, with IPsec-aware
+ * dissection. Flags are spelled as tshark spells them.
+ *
+ * Exit codes (Wireshark's ws_exit_codes.h): 0 ok, 1 bad option, 3 bad or
+ * unreadable capture file.
+ */
+import yargs from 'yargs';
+import { runRead, type ReadOptions } from './read.js';
+import { fieldRegistry, allNoteDefs } from '../dissect/registry.js';
+import { columnFields } from './format/columns.js';
+import { applyFieldsOption, DEFAULT_FIELDS_OPTIONS, type FieldsOptions } from './format/fields.js';
+import type { FieldDef } from '../core/fields.js';
+import { DEFAULT_PREFS, type DissectPrefs } from '../dissect/layer.js';
+import type { TimeFormat } from './format/time.js';
+
+export const EXIT = { OK: 0, INVALID_OPTION: 1, INVALID_FILE: 3 } as const;
+
+class UsageError extends Error {}
+
+function die(msg: string): never {
+  throw new UsageError(msg);
+}
+
+/** Look up `-e` fields in the field registry plus the `_ws.col.*` columns. */
+export function resolveField(id: string): FieldDef | undefined {
+  return fieldRegistry().get(id) ?? Object.values(columnFields).find((f) => f.id === id);
+}
+
+/** `-d udp.port==4501,isakmp` (Decode As) applied to the prefs. */
+function applyDecodeAs(prefs: { ikePorts: Set<number>; nattPorts: Set<number> }, spec: string): void {
+  const m = /^udp\.port==(\d+),(isakmp|udpencap|natt)$/.exec(spec.trim());
+  if (!m) die(`-d ${spec}: expected udp.port==PORT,isakmp or udp.port==PORT,udpencap`);
+  const port = Number(m[1]);
+  if (port < 1 || port > 65535) die(`-d ${spec}: port out of range`);
+  prefs.ikePorts.delete(port);
+  prefs.nattPorts.delete(port);
+  (m[2] === 'isakmp' ? prefs.ikePorts : prefs.nattPorts).add(port);
+}
+
+/** `-o name:value` for espy's dissection preferences. */
+function applyPref(prefs: { checkIpChecksum: boolean; checkL4Checksum: boolean }, reasm: { on: boolean }, spec: string): void {
+  const i = spec.indexOf(':');
+  if (i < 0) die(`-o ${spec}: expected name:value`);
+  const name = spec.slice(0, i);
+  const v = spec.slice(i + 1).toUpperCase();
+  if (v !== 'TRUE' && v !== 'FALSE') die(`-o ${spec}: expected TRUE or FALSE`);
+  const on = v === 'TRUE';
+  switch (name) {
+    case 'ip.check_checksum':
+      prefs.checkIpChecksum = on;
+      break;
+    case 'udp.check_checksum':
+    case 'tcp.check_checksum':
+      prefs.checkL4Checksum = on;
+      break;
+    case 'ip.defragment':
+    case 'ipv6.defragment':
+      reasm.on = on;
+      break;
+    default:
+      die(`-o ${spec}: unknown preference (ip.check_checksum, udp.check_checksum, ip.defragment)`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = await yargs(argv)
+      .scriptName('espy')
+      .usage('$0 [-r] FILE [options]\n\nRead a pcap/pcapng capture (gzip or - for stdin) and dissect IKE, ESP, AH and NAT-T.')
+      .command('$0 [file]', false)
+      .parserConfiguration({ 'greedy-arrays': false })
+      .option('r', { alias: 'read-file', type: 'string', describe: 'capture file to read (- for stdin)' })
+      .option('c', { type: 'number', describe: 'stop after reading N packets' })
+      .option('V', { type: 'boolean', describe: 'print the protocol tree of each packet' })
+      .option('O', { type: 'string', describe: 'with -V, expand only these protocols (comma list)' })
+      .option('x', { type: 'boolean', describe: 'print a hex and ASCII dump of each packet' })
+      .option('T', { choices: ['text', 'json', 'jsonl', 'fields'], describe: 'output format' })
+      .option('e', { type: 'string', array: true, describe: 'field to print with -T fields|json (repeatable)' })
+      .option('E', { type: 'string', array: true, describe: 'fields option: header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=C' })
+      .option('t', { choices: ['r', 'a', 'ad', 'd', 'e', 'u', 'ud'], default: 'r', describe: 'time format: relative, absolute, absolute with date, delta, epoch, UTC' })
+      .option('q', { type: 'boolean', describe: 'quiet: no per-packet output' })
+      .option('l', { type: 'boolean', describe: 'flush output after each packet' })
+      .option('d', { type: 'string', array: true, describe: 'decode as: udp.port==PORT,isakmp|udpencap' })
+      .option('o', { type: 'string', array: true, describe: 'preference name:value (ip.check_checksum, udp.check_checksum, ip.defragment)' })
+      .option('G', { choices: ['fields', 'notes'], describe: 'print a glossary of fields or expert notes and exit' })
+      .option('color', { choices: ['auto', 'always', 'never'], default: 'auto', describe: 'colour output (auto: only on a terminal, not with NO_COLOR)' })
+      .version()
+      .alias('v', 'version')
+      .help()
+      .alias('h', 'help')
+      .strict()
+      .fail((msg, err) => {
+        throw err ?? new UsageError(msg);
+      })
+      .parseAsync();
+  } catch (e) {
+    process.stderr.write(`espy: ${(e as Error).message}\n\nRun 'espy --help' for the options.\n`);
+    return EXIT.INVALID_OPTION;
+  }
+
+  try {
+    if (parsed.G) return glossary(parsed.G as 'fields' | 'notes');
+    const opts = buildReadOptions(parsed);
+    return await runRead(opts);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`espy: ${e.message}\n`);
+      return EXIT.INVALID_OPTION;
+    }
+    throw e;
+  }
+}
+
+function buildReadOptions(a: Record<string, unknown>): ReadOptions {
+  const file = (a.r as string | undefined) ?? (a.file as string | undefined);
+  if (!file) die('no capture file given (espy -r FILE, or - for stdin)');
+  if (a.r !== undefined && a.file !== undefined) die(`two capture files given (${String(a.r)} and ${String(a.file)})`);
+  const format = ((a.T as string | undefined) ?? 'text') as ReadOptions['format'];
+  const fieldIds = (a.e as string[] | undefined) ?? [];
+  const fields: FieldDef[] = [];
+  for (const id of fieldIds) {
+    const f = resolveField(id);
+    if (!f) die(`-e ${id}: no such field (espy -G fields lists them)`);
+    fields.push(f);
+  }
+  if (format === 'fields' && fields.length === 0) die('-T fields needs at least one -e FIELD');
+  if (fields.length && format !== 'fields' && format !== 'json' && format !== 'jsonl') die('-e needs -T fields, -T json or -T jsonl');
+  const fieldsOptions: FieldsOptions = { ...DEFAULT_FIELDS_OPTIONS };
+  for (const spec of (a.E as string[] | undefined) ?? []) {
+    const err = applyFieldsOption(fieldsOptions, spec);
+    if (err) die(err);
+  }
+  const count = a.c as number | undefined;
+  if (count !== undefined && (!Number.isInteger(count) || count < 0)) die(`-c ${String(count)}: expected a whole number`);
+  const prefs = {
+    ikePorts: new Set(DEFAULT_PREFS.ikePorts),
+    nattPorts: new Set(DEFAULT_PREFS.nattPorts),
+    checkIpChecksum: DEFAULT_PREFS.checkIpChecksum,
+    checkL4Checksum: DEFAULT_PREFS.checkL4Checksum,
+  };
+  const reasm = { on: true };
+  for (const d of (a.d as string[] | undefined) ?? []) applyDecodeAs(prefs, d);
+  for (const o of (a.o as string[] | undefined) ?? []) applyPref(prefs, reasm, o);
+  const colorOpt = a.color as 'auto' | 'always' | 'never';
+  const color = colorOpt === 'always' || (colorOpt === 'auto' && process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const only = a.O ? new Set(String(a.O).split(',').map((s) => s.trim()).filter(Boolean)) : undefined;
+  return {
+    file,
+    format,
+    fields,
+    fieldsOptions,
+    count,
+    tree: a.V === true,
+    only,
+    hex: a.x === true,
+    quiet: a.q === true,
+    flush: a.l === true,
+    time: a.t as TimeFormat,
+    color,
+    prefs: prefs as DissectPrefs,
+    reassemble: reasm.on,
+  };
+}
+
+/** `-G fields` / `-G notes`: tab-separated glossaries, like `tshark -G fields`. */
+function glossary(kind: 'fields' | 'notes'): number {
+  const lines: string[] = [];
+  if (kind === 'fields') {
+    for (const f of [...fieldRegistry().all(), ...Object.values(columnFields)]) {
+      lines.push(['F', f.label, f.id, f.type, f.values ? f.values.name : '', f.rfc ?? ''].join('\t'));
+    }
+  } else {
+    for (const n of allNoteDefs()) lines.push([n.id, n.group, n.severity, n.summary].join('\t'));
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+  return EXIT.OK;
+}
+

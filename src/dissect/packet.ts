@@ -1,0 +1,174 @@
+/**
+ * The packet pipeline: frame → link → network → transport → IPsec, following
+ * each dissector's next-layer hint through the registry's dispatch tables.
+ *
+ * `PacketDissector` holds the only cross-packet state of dissection (time
+ * references and IP reassembly); the dissectors themselves are stateless.
+ */
+import type { Frame } from '../capture/types.js';
+import { node, type TreeNode } from '../core/tree.js';
+import type { Note } from '../core/notes.js';
+import { DEFAULT_PREFS, type DataSource, type DissectContext, type DissectPrefs, type DissectResult, type Dissector, type Layer, type NextHint, type Reassembler, type Summary } from './layer.js';
+import { frameSpec, type FrameRecord } from './frame.js';
+import { dissectData } from './data.js';
+import { ETHERTYPE_TABLE, IPPROTO_TABLE, LINK_TABLE } from './registry.js';
+import { dissectEsp, dissectIsakmp, dissectNatt } from './ipsec.js';
+import { IpReassembler } from './reassembly.js';
+import { COMMON_NOTES, note } from '../core/notes.js';
+import { codeName } from '../core/codes.js';
+import { LINK_TYPES } from './frame.js';
+
+export interface Packet {
+  readonly frame: Frame;
+  /** sources[0] is the frame; reassembled or decrypted buffers follow. */
+  readonly sources: readonly DataSource[];
+  /** layers[0] is the frame pseudo-layer. */
+  readonly layers: readonly Layer[];
+  readonly summary: Readonly<Summary>;
+}
+
+/** Guard against dispatch cycles (IP-in-IP-in-IP…) in crafted packets. */
+const MAX_LAYERS = 24;
+
+export interface PacketDissectorOptions {
+  prefs?: DissectPrefs;
+  /** Reassemble IP fragments (default true). */
+  reassemble?: boolean;
+}
+
+export class PacketDissector {
+  readonly prefs: DissectPrefs;
+  private readonly reassembler: Reassembler | undefined;
+  private firstTime: number | undefined;
+  private prevTime: number | undefined;
+
+  constructor(opts: PacketDissectorOptions = {}) {
+    this.prefs = opts.prefs ?? DEFAULT_PREFS;
+    this.reassembler = opts.reassemble === false ? undefined : new IpReassembler();
+  }
+
+  dissect(frame: Frame): Packet {
+    const sources: DataSource[] = [{ name: `Frame (${frame.caplen} bytes)`, bytes: frame.data }];
+    const layers: Layer[] = [];
+    let ctx: DissectContext = { frame, prefs: this.prefs };
+
+    const link = LINK_TABLE.get(frame.linkType);
+    let res: DissectResult | undefined;
+    if (link) res = link(ctx, 0, frame.data, 0, frame.data.length);
+    else {
+      res = dissectData(ctx, 0, frame.data, 0, frame.data.length);
+      const name = codeName(LINK_TYPES, frame.linkType) ?? `LINKTYPE ${frame.linkType}`;
+      const l = res.layer!;
+      res = { layer: { ...l, notes: [note(COMMON_NOTES.unknownLink, `${name} is not dissected`)] } };
+    }
+
+    let src = 0;
+    let buf = frame.data;
+    while (res) {
+      if (res.layer) layers.push(res.layer);
+      const hint: NextHint | undefined = res.next;
+      res = undefined;
+      if (!hint || layers.length >= MAX_LAYERS) break;
+      if (hint.ip) ctx = { frame, prefs: this.prefs, ip: hint.ip };
+      let { offset, end } = hint;
+      if (hint.fragment) {
+        const isFirst = hint.fragment.fragOffset === 0;
+        if (!this.reassembler) {
+          // Without reassembly only the first fragment starts the upper layer, as in Wireshark.
+          if (!isFirst) { res = dissectData(ctx, src, buf, offset, end); continue; }
+        } else {
+          const out = this.reassembler.add(frame.number, hint.fragment, hint.key, buf.subarray(offset, end));
+          if (!out.complete) { res = dissectData(ctx, src, buf, offset, end); continue; }
+          sources.push({ name: `Reassembled IPv${hint.fragment.family} (${out.bytes.length} bytes)`, bytes: out.bytes });
+          src = sources.length - 1;
+          buf = out.bytes;
+          offset = 0;
+          end = out.bytes.length;
+          if (out.describe) layers.push(out.describe(src));
+        }
+      }
+      if (end < offset) end = offset;
+      const next = this.choose(hint);
+      if (next) res = next(ctx, src, buf, offset, end);
+      else if (end > offset) res = dissectData(ctx, src, buf, offset, end);
+    }
+
+    const frameLayer = this.frameLayer(frame, layers);
+    layers.unshift(frameLayer);
+    return { frame, sources, layers, summary: summarize(layers) };
+  }
+
+  private choose(hint: NextHint): Dissector<any> | undefined {
+    switch (hint.by) {
+      case 'ethertype':
+        return ETHERTYPE_TABLE.get(hint.key);
+      case 'ipproto':
+        return IPPROTO_TABLE.get(hint.key);
+      case 'udp': {
+        const p = this.prefs;
+        if (p.nattPorts.has(hint.key) || (hint.key2 !== undefined && p.nattPorts.has(hint.key2))) return dissectNatt;
+        if (p.ikePorts.has(hint.key) || (hint.key2 !== undefined && p.ikePorts.has(hint.key2))) return dissectIsakmp;
+        return undefined;
+      }
+      case 'isakmp':
+        return dissectIsakmp;
+      case 'esp':
+        return dissectEsp;
+      case 'data':
+        return undefined;
+    }
+  }
+
+  private frameLayer(frame: Frame, layers: readonly Layer[]): Layer<FrameRecord> {
+    const t = frame.tsSec + frame.tsNsec / 1e9;
+    this.firstTime ??= t;
+    const delta = this.prevTime === undefined ? 0 : t - this.prevTime;
+    this.prevTime = t;
+    const notes: Note[] = [];
+    if (frame.origLen > frame.caplen) {
+      notes.push(note(COMMON_NOTES.snaplen, `${frame.origLen - frame.caplen} of ${frame.origLen} bytes not captured (snaplen)`, frame.caplen, 0));
+    }
+    const rec: FrameRecord = {
+      number: frame.number,
+      timeEpoch: t,
+      timeRelative: t - this.firstTime,
+      timeDelta: delta,
+      len: frame.origLen,
+      capLen: frame.caplen,
+      interfaceId: frame.interfaceId,
+      linkType: frame.linkType,
+      protocols: ['frame', ...layers.map((l) => l.spec.id)].join(':'),
+      ...(frame.comment !== undefined ? { comment: frame.comment } : {}),
+    };
+    return { spec: frameSpec, record: rec, source: 0, offset: 0, length: frame.caplen, notes };
+  }
+}
+
+/** Summary columns: each layer in turn may refine them; malformed packets are flagged as tshark does. */
+function summarize(layers: readonly Layer[]): Summary {
+  const s: Summary = { src: '', dst: '', protocol: '', info: '' };
+  let malformed = false;
+  for (const l of layers) {
+    l.spec.summarize?.(l.record, s, l);
+    if (!s.protocol) s.protocol = l.spec.id.toUpperCase();
+    for (const n of l.notes) if (n.def.group === 'malformed' && n.def.severity === 'error') malformed = true;
+  }
+  if (malformed) s.info = s.info ? `${s.info} [Malformed Packet]` : '[Malformed Packet]';
+  return s;
+}
+
+/** The protocol node of a layer, with its subtree and notes. */
+export function layerTree(l: Layer): TreeNode {
+  const children = l.spec.tree(l.record, l);
+  return node(l.spec.field, null, l.offset, l.length, {
+    text: l.spec.title?.(l.record, l) ?? l.spec.field.label,
+    children,
+    notes: l.notes,
+    source: l.source,
+  });
+}
+
+/** The whole tree of a packet. */
+export function packetTree(p: Packet): TreeNode[] {
+  return p.layers.map(layerTree);
+}
