@@ -2,13 +2,14 @@
  * openCapture: format detection by magic and the batch reader shared by the pcap and
  * pcapng record parsers (plus the optional pcap-parser backend).
  */
+import * as fs from 'node:fs';
 import { CaptureError, type CaptureFormat, type CaptureInterface, type Frame } from './types.js';
 import { displayName, openSource, type ByteSource } from './source.js';
 import { PCAP_HEADER_LEN, PcapParser, PcapParserEngine, parsePcapHeader, pcapInterface, pcapMagic } from './pcap.js';
 import { BT_SHB, PcapngParser } from './pcapng.js';
 
 export interface OpenOptions {
-  /** Target bytes per read (default 4 MiB). Small values are for tests: records then straddle chunks. */
+  /** Target bytes per read (default 1 MiB, see DEFAULT_CHUNK_SIZE). Small values are for tests: records then straddle chunks. */
   chunkSize?: number;
   /**
    * 'espy' (default): our readSync walker. 'pcap-parser': the npm package, for classic
@@ -194,6 +195,14 @@ class Reader implements CaptureReader {
   }
 }
 
+function isRegularFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function hex4(b: Uint8Array): string {
   return Array.from(b.subarray(0, 4), (x) => x.toString(16).padStart(2, '0')).join(' ');
 }
@@ -227,8 +236,11 @@ export async function openCapture(path: string, opts: OpenOptions = {}): Promise
         if (header.nano) {
           throw new CaptureError(file, 0, 'unsupported', 'the pcap-parser backend cannot read nanosecond pcap (magic a1b23c4d)');
         }
+        // A plain regular file is handed to pcap-parser by path (its own fs stream, which
+        // is what a benchmark of it should measure); a pipe can't be reopened, so stdin,
+        // FIFOs and gzip re-stream the bytes we already hold.
         const input =
-          path !== '-' && !source.gzip
+          path !== '-' && !source.gzip && isRegularFile(path)
             ? { path, chunkSize: opts.chunkSize ?? 64 * 1024 }
             : { source, head: first };
         if ('path' in input) source.close();

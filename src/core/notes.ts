@@ -43,7 +43,6 @@ export function note(def: NoteDef, message: string, offset?: number, length?: nu
 /** Notes that every layer can raise; protocol-specific ones live with their dissector. */
 export const COMMON_NOTES = defineNotes({
   truncated: { id: '_ws.malformed.truncated', group: 'malformed', severity: 'error', summary: 'Field extends past the end of its data (malformed packet)' },
-  lengthOverrun: { id: '_ws.malformed.length', group: 'malformed', severity: 'error', summary: 'Declared length exceeds the bytes available' },
   snaplen: { id: 'frame.snaplen_cut', group: 'malformed', severity: 'warn', summary: 'Frame was cut short by the capture snapshot length' },
   unknownLink: { id: 'frame.unknown_link', group: 'protocol', severity: 'note', summary: 'Link type not dissected' },
 });

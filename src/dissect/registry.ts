@@ -8,11 +8,12 @@ import type { Dissector } from './layer.js';
 import { frameFields } from './frame.js';
 import { dataFields } from './data.js';
 import { udpFields, udpNotes, dissectUdp } from './udp.js';
+import { arpFields, dissectArp } from './arp.js';
 import { ETHERTYPE_DISSECTORS, IPPROTO_DISSECTORS, LINK_DISSECTORS, LINKNET_FIELD_TABLES, LINKNET_NOTE_TABLES } from './link-net.js';
 import { IPSEC_FIELD_TABLES, IPSEC_IPPROTO_DISSECTORS, IPSEC_NOTE_TABLES } from './ipsec.js';
 
 export const LINK_TABLE: ReadonlyMap<number, Dissector<any>> = new Map(LINK_DISSECTORS);
-export const ETHERTYPE_TABLE: ReadonlyMap<number, Dissector<any>> = new Map(ETHERTYPE_DISSECTORS);
+export const ETHERTYPE_TABLE: ReadonlyMap<number, Dissector<any>> = new Map<number, Dissector<any>>([...ETHERTYPE_DISSECTORS, [0x0806, dissectArp]]);
 export const IPPROTO_TABLE: ReadonlyMap<number, Dissector<any>> = new Map<number, Dissector<any>>([
   ...IPPROTO_DISSECTORS,
   [17, dissectUdp],
@@ -22,6 +23,7 @@ export const IPPROTO_TABLE: ReadonlyMap<number, Dissector<any>> = new Map<number
 export const FIELD_TABLES: ReadonlyArray<Readonly<Record<string, FieldDef>>> = [
   frameFields,
   dataFields,
+  arpFields,
   ...LINKNET_FIELD_TABLES,
   udpFields,
   ...IPSEC_FIELD_TABLES,

@@ -15,7 +15,6 @@ export const udpFields = defineFields({
   length: { id: 'udp.length', label: 'Length', type: 'uint', rfc: 'RFC 768' },
   checksum: { id: 'udp.checksum', label: 'Checksum', type: 'uint', base: 'hex', hexDigits: 4, rfc: 'RFC 768' },
   checksumStatus: { id: 'udp.checksum.status', label: 'Checksum Status', type: 'string' },
-  payload: { id: 'udp.payload', label: 'Payload', type: 'bytes' },
 });
 
 export const udpNotes = defineNotes({

@@ -10,9 +10,9 @@
  */
 import { codeTable } from '../../core/codes.js';
 import { defineFields } from '../../core/fields.js';
-import { defineNotes, note } from '../../core/notes.js';
+import { defineNotes, note, type Note } from '../../core/notes.js';
 import { node, type TreeNode } from '../../core/tree.js';
-import { runDissector, type Dissector, type DissectResult, type LayerSpec } from '../layer.js';
+import { runDissector, type Dissector, type LayerSpec, type NextHint } from '../layer.js';
 import { ETHERTYPES } from './ethernet.js';
 
 export const BSD_AF = codeTable('AddressFamily', {
@@ -62,7 +62,7 @@ function familyEthertype(af: number): number | undefined {
   return undefined;
 }
 
-function finish(v: number, rec: NullRecord, notes: import('../../core/notes.js').Note[], offset: number, end: number): { length: number; next: DissectResult['next'] } {
+function finish(v: number, rec: NullRecord, notes: Note[], offset: number, end: number): { length: number; next: NextHint } {
   // Some old captures put an ethertype here (Wireshark's null.type case).
   if (v > 1500 && v <= 0xffff) {
     rec.isEthertype = true;
@@ -85,9 +85,12 @@ export const dissectNull: Dissector<NullRecord> = (_ctx, src, buf, offset, end) 
     rec.byteOrder = 'big';
     if ((v & 0xffff0000) !== 0) {
       rec.byteOrder = 'little';
-      // A 16-bit family in the upper half (written as a short, little-endian host) or a plain swapped u32.
-      if ((v & 0xffff) === 0) v = (((v >>> 24) & 0xff) | ((v >>> 8) & 0xff00)) >>> 0;
-      else v = (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+      if ((v & 0xffff) === 0) {
+        // Only the upper half is used: a 16-bit family stored as a short, possibly byte-swapped.
+        v >>>= 16;
+        if ((v & 0xff) === 0) v >>>= 8;
+        else rec.byteOrder = 'big';
+      } else v = (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
     }
     return finish(v, rec, notes, offset, end);
   });
