@@ -20,6 +20,7 @@ import { IPPROTO_TABLE, LINK_TABLE, allNoteDefs, fieldRegistry } from '../src/di
 import { describeCode } from '../src/core/codes.js';
 import { nodeLine, type TreeNode } from '../src/core/tree.js';
 import type { Frame } from '../src/capture/types.js';
+import { openCapture } from '../src/capture/index.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -549,7 +550,7 @@ const ids = (p: Packet) => p.layers.map((l) => l.spec.id).join(':');
 
 test('pipeline: NAT-T keepalive, marker + IKEv2, ESP-in-UDP', { skip: skipPipeline }, () => {
   const ka = dissectFrame(ipv4(17, A, B, udp(31001, 4500, Uint8Array.of(0xff))));
-  assert.equal(ids(ka), 'frame:raw:ip:udp:udpencap'.replace('raw:', ids(ka).includes(':raw:') ? 'raw:' : ''));
+  assert.match(ids(ka), /ip:udp:udpencap$/);
   assert.equal(ka.summary.protocol, 'UDPENCAP');
   assert.equal(ka.summary.info, 'NAT-keepalive');
 
@@ -586,13 +587,11 @@ test('pipeline: AH tunnel mode with an inner IPv4 header', { skip: pipelineReady
 // ---------------------------------------------------------------- real captures
 
 const GENERATED = 'fixtures/pcaps/generated';
-const captureModule = '../src/capture/index.js';
 
 async function readAll(path: string): Promise<Packet[]> {
-  const mod = (await import(captureModule)) as { openCapture(p: string): Promise<AsyncIterable<Frame[]>> };
   const d = new PacketDissector();
   const out: Packet[] = [];
-  for await (const batch of await mod.openCapture(path)) for (const f of batch) out.push(d.dissect(f));
+  for await (const batch of await openCapture(path)) for (const f of batch) out.push(d.dissect(f));
   return out;
 }
 
@@ -621,6 +620,7 @@ test('real captures: ISAKMP / NAT-keepalive / ESP summaries match tshark', { ski
       // Real traffic carries no warnings (Libreswan's IKEv1 padding is only a 'note').
       for (const l of p.layers) {
         if (!['isakmp', 'esp', 'ah', 'udpencap'].includes(l.spec.id)) continue;
+        treeText(l);
         const serious = l.notes.filter((n) => n.def.severity === 'warn' || n.def.severity === 'error');
         assert.deepEqual(serious.map((n) => n.def.id), [], `${dir} frame ${num} ${l.spec.id}`);
       }

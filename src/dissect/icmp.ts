@@ -126,7 +126,6 @@ export const icmpFields = defineFields({
   mtu: { id: 'icmp.mtu', label: 'MTU of next hop', type: 'uint', rfc: 'RFC 1191 §4' },
   pointer: { id: 'icmp.pointer', label: 'Pointer', type: 'uint', rfc: 'RFC 792' },
   gateway: { id: 'icmp.redir_gw', label: 'Gateway Address', type: 'ipv4', rfc: 'RFC 792' },
-  unused: { id: 'icmp.unused', label: 'Unused', type: 'bytes', rfc: 'RFC 792' },
 });
 
 export const icmpv6Fields = defineFields({
@@ -139,7 +138,6 @@ export const icmpv6Fields = defineFields({
   seq: { id: 'icmpv6.echo.sequence_number', label: 'Sequence', type: 'uint', rfc: 'RFC 4443 §4.1' },
   mtu: { id: 'icmpv6.mtu', label: 'MTU', type: 'uint', rfc: 'RFC 4443 §3.2' },
   pointer: { id: 'icmpv6.pointer', label: 'Pointer', type: 'uint', rfc: 'RFC 4443 §3.4' },
-  reserved: { id: 'icmpv6.reserved', label: 'Reserved', type: 'bytes', rfc: 'RFC 4443' },
   nsTarget: { id: 'icmpv6.nd.ns.target_address', label: 'Target Address', type: 'ipv6', rfc: 'RFC 4861 §4.3' },
   naTarget: { id: 'icmpv6.nd.na.target_address', label: 'Target Address', type: 'ipv6', rfc: 'RFC 4861 §4.4' },
   rdTarget: { id: 'icmpv6.nd.rd.target_address', label: 'Target Address', type: 'ipv6', rfc: 'RFC 4861 §4.5' },
@@ -180,8 +178,12 @@ function codeText(r: IcmpRecord): string | undefined {
   return t ? codeName(t, r.code) ?? `Unknown (${r.code})` : undefined;
 }
 
+/** The fields both versions share, per family. */
+const COMMON4 = { type: icmpFields.type, code: icmpFields.code, checksum: icmpFields.checksum, checksumStatus: icmpFields.checksumStatus };
+const COMMON6 = { type: icmpv6Fields.type, code: icmpv6Fields.code, checksum: icmpv6Fields.checksum, checksumStatus: icmpv6Fields.checksumStatus };
+
 function treeOf(r: IcmpRecord, o: number): TreeNode[] {
-  const F = r.family === 6 ? icmpv6Fields : icmpFields;
+  const F = r.family === 6 ? COMMON6 : COMMON4;
   const out: TreeNode[] = [];
   if (r.type !== undefined) out.push(node(F.type, r.type, o, 1));
   if (r.code !== undefined) {

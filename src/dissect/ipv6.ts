@@ -62,7 +62,6 @@ export const ipv6Fields = defineFields({
   opt: { id: 'ipv6.opt', label: 'IPv6 Option', type: 'none', rfc: 'RFC 8200 §4.2' },
   optType: { id: 'ipv6.opt.type', label: 'Type', type: 'uint', base: 'hex', hexDigits: 2, values: IPV6_OPTIONS, rfc: 'RFC 8200 §4.2' },
   optLength: { id: 'ipv6.opt.length', label: 'Length', type: 'uint', rfc: 'RFC 8200 §4.2' },
-  optData: { id: 'ipv6.opt.data', label: 'Data', type: 'bytes' },
   routing: { id: 'ipv6.routing', label: 'Routing Header for IPv6', type: 'none', rfc: 'RFC 8200 §4.4' },
   routingNxt: { id: 'ipv6.routing.nxt', label: 'Next Header', type: 'uint', values: IP_PROTOCOLS, rfc: 'RFC 8200 §4.4' },
   routingLen: { id: 'ipv6.routing.len', label: 'Length', type: 'uint', rfc: 'RFC 8200 §4.4' },
@@ -75,10 +74,7 @@ export const ipv6Fields = defineFields({
   fragReservedBits: { id: 'ipv6.fraghdr.reserved_bits', label: 'Reserved bits', type: 'uint', mask: 0x0006, bits: 16, rfc: 'RFC 8200 §4.5' },
   fragMore: { id: 'ipv6.fraghdr.more', label: 'More Fragments', type: 'bool', mask: 0x0001, bits: 16, rfc: 'RFC 8200 §4.5' },
   fragId: { id: 'ipv6.fraghdr.ident', label: 'Identification', type: 'uint', base: 'hex', hexDigits: 8, rfc: 'RFC 8200 §4.5' },
-  mip6: { id: 'mip6', label: 'Mobile IPv6', type: 'none', rfc: 'RFC 6275 §6.1' },
-  mip6Proto: { id: 'mip6.proto', label: 'Payload protocol', type: 'uint', values: IP_PROTOCOLS, rfc: 'RFC 6275 §6.1.1' },
-  mip6Hlen: { id: 'mip6.hlen', label: 'Header length', type: 'uint', rfc: 'RFC 6275 §6.1.1' },
-  mip6Type: { id: 'mip6.mhtype', label: 'Mobility Header Type', type: 'uint', rfc: 'RFC 6275 §6.1.1' },
+  // Other headers with the generic layout (Mobility 135, HIP 139, Shim6 140, experimental 253/254).
   ext: { id: 'ipv6.ext', label: 'Extension header', type: 'none', rfc: 'RFC 8200 §4' },
   extNxt: { id: 'ipv6.ext.nxt', label: 'Next Header', type: 'uint', values: IP_PROTOCOLS, rfc: 'RFC 8200 §4' },
   extLen: { id: 'ipv6.ext.len', label: 'Length', type: 'uint', rfc: 'RFC 8200 §4' },
@@ -174,7 +170,6 @@ function extNode(e: Ipv6ExtHeader): TreeNode {
   else if (e.type === 60) [head, nxtF, lenF] = [ipv6Fields.dstopts, ipv6Fields.dstoptsNxt, ipv6Fields.dstoptsLen];
   else if (e.type === 43) [head, nxtF, lenF] = [ipv6Fields.routing, ipv6Fields.routingNxt, ipv6Fields.routingLen];
   else if (e.type === 44) [head, nxtF] = [ipv6Fields.fraghdr, ipv6Fields.fragNxt];
-  else if (e.type === 135) [head, nxtF, lenF] = [ipv6Fields.mip6, ipv6Fields.mip6Proto, ipv6Fields.mip6Hlen];
   const c: TreeNode[] = [];
   if (e.nxt !== undefined) c.push(node(nxtF, e.nxt, o, 1));
   if (e.type === 44) {
@@ -187,7 +182,6 @@ function extNode(e: Ipv6ExtHeader): TreeNode {
     c.push(node(lenF, e.hdrExtLen, o + 1, 1, { text: lenText(e.hdrExtLen) }));
     if (e.type === 43 && e.routingType !== undefined) c.push(node(ipv6Fields.routingType, e.routingType, o + 2, 1));
     if (e.type === 43 && e.segLeft !== undefined) c.push(node(ipv6Fields.routingSegleft, e.segLeft, o + 3, 1));
-    if (e.type === 135 && e.mhType !== undefined) c.push(node(ipv6Fields.mip6Type, e.mhType, o + 2, 1));
     c.push(...optionNodes(e));
     if (e.data && e.data.length) c.push(node(ipv6Fields.extData, e.data, o + e.length - e.data.length, e.data.length));
   }
@@ -326,7 +320,8 @@ export const dissectIpv6: Dissector<Ipv6Record> = (ctx, src, buf, offset, end) =
         ext.push({ type: cur, offset: pos, length: len, nxt, hdrExtLen, routingType: buf[pos + 2]!, segLeft: buf[pos + 3]!, data: buf.subarray(pos + 4, pos + len) });
       } else if (cur === 135) {
         // RFC 6275 §6.1.1: the Mobility header's Payload Proto is normally 59 (nothing follows).
-        ext.push({ type: cur, offset: pos, length: len, nxt, hdrExtLen, mhType: buf[pos + 2]!, data: buf.subarray(pos + 4, pos + len) });
+        // Shown with the generic fields (its body is not dissected), so its ids stay under ipv6.
+        ext.push({ type: cur, offset: pos, length: len, nxt, hdrExtLen, mhType: buf[pos + 2]!, data: buf.subarray(pos + 2, pos + len) });
       } else {
         ext.push({ type: cur, offset: pos, length: len, nxt, hdrExtLen, data: buf.subarray(pos + 2, pos + len) });
       }

@@ -75,8 +75,26 @@ export interface FragmentsRecord {
   readonly multipleTails: boolean;
 }
 
-function fieldsOf(r: FragmentsRecord) {
-  return r.family === 6 ? ipv6FragmentFields : ipFragmentFields;
+/** Wireshark keeps separate ids per family; the same tree is built from either set. */
+const FRAG4 = {
+  fragment: ipFragmentFields.fragment,
+  count: ipFragmentFields.count,
+  overlap: ipFragmentFields.overlap,
+  conflict: ipFragmentFields.conflict,
+  multipleTails: ipFragmentFields.multipleTails,
+  length: ipFragmentFields.length,
+};
+const FRAG6: typeof FRAG4 = {
+  fragment: ipv6FragmentFields.fragment,
+  count: ipv6FragmentFields.count,
+  overlap: ipv6FragmentFields.overlap,
+  conflict: ipv6FragmentFields.conflict,
+  multipleTails: ipv6FragmentFields.multipleTails,
+  length: ipv6FragmentFields.length,
+};
+
+function fieldsOf(r: FragmentsRecord): typeof FRAG4 {
+  return r.family === 6 ? FRAG6 : FRAG4;
 }
 
 function fragmentsTree(r: FragmentsRecord, l: Layer<FragmentsRecord>): TreeNode[] {

@@ -178,21 +178,20 @@ export function ikev2Info(rec: IsakmpRecord): string {
 }
 
 function flagNodes(major: number | undefined, flags: number, o: number): TreeNode[] {
-  const f = isakmpFields;
-  const one = (field: typeof f.flagE, mask: number, yes: string, no: string) =>
+  const one = (field: typeof isakmpFields.flagE, mask: number, yes: string, no: string) =>
     node(field, (flags & mask) !== 0, o, 1, { text: `${bits8(mask, flags)} = ${field.label}: ${flags & mask ? yes : no}` });
   if (major === 1) {
     return [
-      one(f.flagE, FLAG_E, 'Encrypted', 'Not encrypted'),
-      one(f.flagC, FLAG_C, 'Commit', 'No commit'),
-      one(f.flagA, FLAG_A, 'Authentication', 'No authentication'),
+      one(isakmpFields.flagE, FLAG_E, 'Encrypted', 'Not encrypted'),
+      one(isakmpFields.flagC, FLAG_C, 'Commit', 'No commit'),
+      one(isakmpFields.flagA, FLAG_A, 'Authentication', 'No authentication'),
     ];
   }
   if (major === 2) {
     return [
-      one(f.flagI, FLAG_I, 'Initiator', 'Responder'),
-      one(f.flagV, FLAG_V, 'A higher version enabled', 'No higher version'),
-      one(f.flagR, FLAG_R, 'Response', 'Request'),
+      one(isakmpFields.flagI, FLAG_I, 'Initiator', 'Responder'),
+      one(isakmpFields.flagV, FLAG_V, 'A higher version enabled', 'No higher version'),
+      one(isakmpFields.flagR, FLAG_R, 'Response', 'Request'),
     ];
   }
   return [];
@@ -209,61 +208,59 @@ function encDataNode(offset: number, data: Uint8Array): TreeNode {
 }
 
 function payloadNode(p: IsakmpPayload, major: number | undefined): TreeNode {
-  const f = isakmpFields;
   const table = payloadTable(major);
   const o = p.offset;
-  const kids: TreeNode[] = [node(f.nextpayload, p.nextPayload, o, 1, { text: codeLine('Next payload', describeCode(table, p.nextPayload), p.nextPayload) })];
+  const kids: TreeNode[] = [node(isakmpFields.nextpayload, p.nextPayload, o, 1, { text: codeLine('Next payload', describeCode(table, p.nextPayload), p.nextPayload) })];
   if (major === 2) {
     const byte = (p.critical ? 0x80 : 0) | p.reserved;
-    kids.push(node(f.criticalpayload, p.critical === true, o + 1, 1, { text: `${bits8(0x80, byte)} = Critical Bit: ${p.critical ? 'Critical' : 'Not critical'}` }));
-    kids.push(node(f.reserved7, p.reserved, o + 1, 1));
+    kids.push(node(isakmpFields.criticalpayload, p.critical === true, o + 1, 1, { text: `${bits8(0x80, byte)} = Critical Bit: ${p.critical ? 'Critical' : 'Not critical'}` }));
+    kids.push(node(isakmpFields.reserved7, p.reserved, o + 1, 1));
   } else {
-    kids.push(node(f.reserved, Uint8Array.of(p.reserved), o + 1, 1));
+    kids.push(node(isakmpFields.reserved, Uint8Array.of(p.reserved), o + 1, 1));
   }
-  kids.push(node(f.payloadlength, p.length, o + 2, 2));
+  kids.push(node(isakmpFields.payloadlength, p.length, o + 2, 2));
   let body = p.body;
   let bodyOffset = p.bodyOffset;
   if (p.fragNumber !== undefined && p.fragTotal !== undefined) {
-    kids.push(node(f.fragNumber, p.fragNumber, bodyOffset, 2), node(f.fragTotal, p.fragTotal, bodyOffset + 2, 2));
+    kids.push(node(isakmpFields.fragNumber, p.fragNumber, bodyOffset, 2), node(isakmpFields.fragTotal, p.fragTotal, bodyOffset + 2, 2));
     body = body.subarray(4);
     bodyOffset += 4;
   }
-  if (body.length > 0) kids.push(p.encrypted ? encDataNode(bodyOffset, body) : node(f.datapayload, body, bodyOffset, body.length));
+  if (body.length > 0) kids.push(p.encrypted ? encDataNode(bodyOffset, body) : node(isakmpFields.datapayload, body, bodyOffset, body.length));
   const present = Math.max(0, p.bodyOffset + p.body.length - o);
-  return node(f.typepayload, p.type, o, p.malformed ? present : p.length, { text: `Payload: ${describeCode(table, p.type)} (${p.type})`, children: kids });
+  return node(isakmpFields.typepayload, p.type, o, p.malformed ? present : p.length, { text: `Payload: ${describeCode(table, p.type)} (${p.type})`, children: kids });
 }
 
 export const isakmpSpec: LayerSpec<IsakmpRecord> = {
   id: 'isakmp',
   field: isakmpFields.proto,
   tree(r, l) {
-    const f = isakmpFields;
-    const o = l.offset;
+      const o = l.offset;
     const out: TreeNode[] = [];
-    if (r.ispi) out.push(node(f.ispi, r.ispi, o, 8));
-    if (r.rspi) out.push(node(f.rspi, r.rspi, o + 8, 8));
+    if (r.ispi) out.push(node(isakmpFields.ispi, r.ispi, o, 8));
+    if (r.rspi) out.push(node(isakmpFields.rspi, r.rspi, o + 8, 8));
     if (r.nextPayload !== undefined) {
-      out.push(node(f.nextpayload, r.nextPayload, o + 16, 1, { text: codeLine('Next payload', describeCode(payloadTable(r.major), r.nextPayload), r.nextPayload) }));
+      out.push(node(isakmpFields.nextpayload, r.nextPayload, o + 16, 1, { text: codeLine('Next payload', describeCode(payloadTable(r.major), r.nextPayload), r.nextPayload) }));
     }
     if (r.version !== undefined) {
       out.push(
-        node(f.version, r.version, o + 17, 1, {
+        node(isakmpFields.version, r.version, o + 17, 1, {
           text: `Version: ${r.major}.${r.minor}`,
-          children: [node(f.mjver, r.major ?? 0, o + 17, 1), node(f.mnver, r.minor ?? 0, o + 17, 1)],
+          children: [node(isakmpFields.mjver, r.major ?? 0, o + 17, 1), node(isakmpFields.mnver, r.minor ?? 0, o + 17, 1)],
         }),
       );
     }
     if (r.exchangeType !== undefined) {
-      out.push(node(f.exchangetype, r.exchangeType, o + 18, 1, { text: codeLine('Exchange type', describeCode(exchangeTable(r.major), r.exchangeType), r.exchangeType) }));
+      out.push(node(isakmpFields.exchangetype, r.exchangeType, o + 18, 1, { text: codeLine('Exchange type', describeCode(exchangeTable(r.major), r.exchangeType), r.exchangeType) }));
     }
-    if (r.flags !== undefined) out.push(node(f.flags, r.flags, o + 19, 1, { text: flagsText(r.major, r.flags), children: flagNodes(r.major, r.flags, o + 19) }));
-    if (r.messageId !== undefined) out.push(node(f.messageid, r.messageId, o + 20, 4));
-    if (r.length !== undefined) out.push(node(f.length, r.length, o + 24, 4));
+    if (r.flags !== undefined) out.push(node(isakmpFields.flags, r.flags, o + 19, 1, { text: flagsText(r.major, r.flags), children: flagNodes(r.major, r.flags, o + 19) }));
+    if (r.messageId !== undefined) out.push(node(isakmpFields.messageid, r.messageId, o + 20, 4));
+    if (r.length !== undefined) out.push(node(isakmpFields.length, r.length, o + 24, 4));
     if (r.encrypted && r.encrypted.data.length > 0) out.push(encDataNode(r.encrypted.offset, r.encrypted.data));
     for (const p of r.payloads) out.push(payloadNode(p, r.major));
-    if (r.unparsed && r.unparsed.data.length > 0) out.push(node(f.datapayload, r.unparsed.data, r.unparsed.offset, r.unparsed.data.length));
-    if (r.trailing) out.push(node(f.extradata, r.trailing.data, r.trailing.offset, r.trailing.data.length));
-    if (r.extra) out.push(node(f.extradata, r.extra.data, r.extra.offset, r.extra.data.length));
+    if (r.unparsed && r.unparsed.data.length > 0) out.push(node(isakmpFields.datapayload, r.unparsed.data, r.unparsed.offset, r.unparsed.data.length));
+    if (r.trailing) out.push(node(isakmpFields.extradata, r.trailing.data, r.trailing.offset, r.trailing.data.length));
+    if (r.extra) out.push(node(isakmpFields.extradata, r.extra.data, r.extra.offset, r.extra.data.length));
     return out;
   },
   summarize(r, s) {
