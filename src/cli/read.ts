@@ -9,7 +9,7 @@ import { PacketDissector, type Packet } from '../dissect/packet.js';
 import type { FieldDef } from '../core/fields.js';
 import type { DissectPrefs } from '../dissect/layer.js';
 import { ANSI, PLAIN } from './format/color.js';
-import { fieldsHeader, fieldsLine, type FieldsOptions } from './format/fields.js';
+import { FieldExtractor, fieldsHeader, fieldsLine, type FieldsOptions } from './format/fields.js';
 import { packetJson } from './format/json.js';
 import { hexdump } from './format/hexdump.js';
 import { summaryLine, treeText } from './format/text.js';
@@ -70,7 +70,8 @@ export async function runRead(o: ReadOptions): Promise<number> {
   const dissector = new PacketDissector({ prefs: o.prefs, reassemble: o.reassemble });
   const palette = o.color ? ANSI : PLAIN;
   const out = new Out();
-  const render = renderer(o, palette);
+  const extractor = new FieldExtractor(o.fields);
+  const render = renderer(o, palette, extractor);
   let seen = 0;
   let first = true;
   if (o.format === 'fields' && o.fieldsOptions.header && !o.quiet) out.push(fieldsHeader(o.fields, o.fieldsOptions));
@@ -85,7 +86,7 @@ export async function runRead(o: ReadOptions): Promise<number> {
         const p = dissector.dissect(frame);
         if (o.quiet) continue;
         if (o.format === 'json') {
-          out.push((first ? '' : ',\n') + packetJson(p, o.fields, o.hex));
+          out.push((first ? '' : ',\n') + packetJson(p, extractor, o.hex));
           first = false;
         } else out.push(render(p));
         if (o.flush || out.pending > 1 << 20) await out.flush();
@@ -110,14 +111,14 @@ export async function runRead(o: ReadOptions): Promise<number> {
   }
 }
 
-function renderer(o: ReadOptions, palette: typeof ANSI): (p: Packet) => string {
+function renderer(o: ReadOptions, palette: typeof ANSI, x: FieldExtractor): (p: Packet) => string {
   switch (o.format) {
     case 'fields':
-      return (p) => fieldsLine(p, o.fields, o.fieldsOptions);
+      return (p) => fieldsLine(p, x, o.fieldsOptions);
     case 'jsonl':
-      return (p) => packetJson(p, o.fields, o.hex) + '\n';
+      return (p) => packetJson(p, x, o.hex) + '\n';
     case 'json':
-      return (p) => packetJson(p, o.fields, o.hex);
+      return (p) => packetJson(p, x, o.hex);
     case 'text':
       if (!o.tree && !o.hex) return (p) => summaryLine(p, o.time, palette);
       return (p) => {

@@ -54,7 +54,7 @@ export const espSpec: LayerSpec<EspRecord> = {
     if (r.sequence !== undefined) out.push(node(espFields.sequence, r.sequence, o + 4, 4));
     if (r.buf && r.dataOffset !== undefined && r.dataLength) {
       const data = r.buf.subarray(r.dataOffset, r.dataOffset + r.dataLength);
-      out.push(node(espFields.data, data, r.dataOffset, r.dataLength, { text: `ESP Payload (${r.dataLength} byte${r.dataLength === 1 ? '' : 's'})` }));
+      out.push(node(espFields.data, data, r.dataOffset, r.dataLength));
     }
     return out;
   },

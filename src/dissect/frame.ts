@@ -2,7 +2,7 @@
 import { codeTable } from '../core/codes.js';
 import { defineFields } from '../core/fields.js';
 import { node } from '../core/tree.js';
-import type { LayerSpec } from './layer.js';
+import type { Layer, LayerSpec } from './layer.js';
 
 /** LINKTYPE_* values espy knows by name (tcpdump.org/linktypes.html). */
 export const LINK_TYPES = codeTable('LinkType', {
@@ -42,8 +42,9 @@ export interface FrameRecord {
   readonly capLen: number;
   readonly interfaceId: number;
   readonly linkType: number;
-  readonly comment?: string;
-  readonly protocols: string;
+  readonly comment: string | undefined;
+  /** All layers of the packet (this one first), for `frame.protocols`; joined only when a tree is built. */
+  readonly layers: readonly Layer[];
 }
 
 export const frameSpec: LayerSpec<FrameRecord> = {
@@ -63,7 +64,7 @@ export const frameSpec: LayerSpec<FrameRecord> = {
       node(frameFields.linkType, r.linkType, o, 0),
     ];
     if (r.comment !== undefined) n.push(node(frameFields.comment, r.comment, o, 0));
-    n.push(node(frameFields.protocols, r.protocols, o, 0));
+    n.push(node(frameFields.protocols, r.layers.map((x) => x.spec.id).join(':'), o, 0));
     return n;
   },
 };

@@ -14,7 +14,7 @@ import type { Frame } from '../capture/types.js';
 
 /** A byte buffer the packet's layers point into: the frame itself, a reassembled datagram, decrypted plaintext… */
 export interface DataSource {
-  /** Shown as the hex pane's tab, e.g. `Frame (342 bytes)`, `Reassembled IPv4 (3012 bytes)`, `Decrypted ESP`. */
+  /** What the bytes are: `Frame`, `Reassembled IPv4`, `Decrypted ESP`… (shown with the byte count as the hex pane's tab). */
   readonly name: string;
   readonly bytes: Uint8Array;
 }
@@ -147,24 +147,33 @@ export function runDissector<R extends object>(
   draft: R,
   parse: (r: Reader, rec: R, notes: Note[]) => { length?: number; next?: NextHint } | void,
 ): DissectResult<R> {
-  const notes: Note[] = [];
+  // Most layers raise no note: they share one scratch list (used as a stack, so a parse that
+  // runs another dissector stays correct) and get the shared empty list instead of a new array.
+  const mark = scratchNotes.length;
   const r = new Reader(buf, offset, end);
   let length = end - offset;
   let next: NextHint | undefined;
   try {
-    const out = parse(r, draft, notes);
+    const out = parse(r, draft, scratchNotes);
     if (out) {
       if (out.length !== undefined) length = out.length;
       next = out.next;
     }
   } catch (e) {
-    if (!(e instanceof Truncated)) throw e;
-    notes.push(note(COMMON_NOTES.truncated, e.message, e.at, Math.max(0, e.have)));
+    if (!(e instanceof Truncated)) {
+      scratchNotes.length = mark;
+      throw e;
+    }
+    scratchNotes.push(note(COMMON_NOTES.truncated, e.message, e.at, Math.max(0, e.have)));
     (draft as { truncated?: boolean }).truncated = true;
   }
+  const notes: readonly Note[] = scratchNotes.length === mark ? NO_NOTES : scratchNotes.splice(mark);
   const layer: Layer<R> = { spec, record: Object.freeze(draft), source: src, offset, length, notes };
   return next ? { layer, next } : { layer };
 }
+
+const scratchNotes: Note[] = [];
+const NO_NOTES: readonly Note[] = Object.freeze([]);
 
 /**
  * IP fragment reassembly, kept outside the dissectors (they stay stateless).

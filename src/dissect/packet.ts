@@ -27,6 +27,8 @@ export interface Packet {
   readonly summary: Readonly<Summary>;
 }
 
+const NO_NOTES: readonly Note[] = Object.freeze([]);
+
 /** Guard against dispatch cycles (IP-in-IP-in-IP…) in crafted packets. */
 const MAX_LAYERS = 24;
 
@@ -48,8 +50,10 @@ export class PacketDissector {
   }
 
   dissect(frame: Frame): Packet {
-    const sources: DataSource[] = [{ name: `Frame (${frame.caplen} bytes)`, bytes: frame.data }];
+    const sources: DataSource[] = [{ name: 'Frame', bytes: frame.data }];
+    // The frame pseudo-layer comes first; it holds a reference to this array for frame.protocols.
     const layers: Layer[] = [];
+    layers.push(this.frameLayer(frame, layers));
     let ctx: DissectContext = { frame, prefs: this.prefs };
 
     const link = LINK_TABLE.get(frame.linkType);
@@ -68,7 +72,7 @@ export class PacketDissector {
       if (res.layer) layers.push(res.layer);
       const hint: NextHint | undefined = res.next;
       res = undefined;
-      if (!hint || layers.length >= MAX_LAYERS) break;
+      if (!hint || layers.length > MAX_LAYERS) break;
       if (hint.ip) ctx = { frame, prefs: this.prefs, ip: hint.ip };
       let { offset, end } = hint;
       if (hint.fragment) {
@@ -79,7 +83,7 @@ export class PacketDissector {
         } else {
           const out = this.reassembler.add(frame.number, hint.fragment, hint.key, buf.subarray(offset, end));
           if (!out.complete) { res = dissectData(ctx, src, buf, offset, end); continue; }
-          sources.push({ name: `Reassembled IPv${hint.fragment.family} (${out.bytes.length} bytes)`, bytes: out.bytes });
+          sources.push({ name: hint.fragment.family === 4 ? 'Reassembled IPv4' : 'Reassembled IPv6', bytes: out.bytes });
           src = sources.length - 1;
           buf = out.bytes;
           offset = 0;
@@ -93,9 +97,7 @@ export class PacketDissector {
       else if (end > offset) res = dissectData(ctx, src, buf, offset, end);
     }
 
-    const frameLayer = this.frameLayer(frame, layers);
-    layers.unshift(frameLayer);
-    return { frame, sources, layers, summary: summarize(layers) };
+    return new DissectedPacket(frame, sources, layers);
   }
 
   private choose(hint: NextHint): Dissector<any> | undefined {
@@ -124,10 +126,8 @@ export class PacketDissector {
     this.firstTime ??= t;
     const delta = this.prevTime === undefined ? 0 : t - this.prevTime;
     this.prevTime = t;
-    const notes: Note[] = [];
-    if (frame.origLen > frame.caplen) {
-      notes.push(note(COMMON_NOTES.snaplen, `${frame.origLen - frame.caplen} of ${frame.origLen} bytes not captured (snaplen)`, frame.caplen, 0));
-    }
+    const notes: readonly Note[] =
+      frame.origLen > frame.caplen ? [note(COMMON_NOTES.snaplen, `${frame.origLen - frame.caplen} of ${frame.origLen} bytes not captured (snaplen)`, frame.caplen, 0)] : NO_NOTES;
     const rec: FrameRecord = {
       number: frame.number,
       timeEpoch: t,
@@ -137,10 +137,25 @@ export class PacketDissector {
       capLen: frame.caplen,
       interfaceId: frame.interfaceId,
       linkType: frame.linkType,
-      protocols: ['frame', ...layers.map((l) => l.spec.id)].join(':'),
-      ...(frame.comment !== undefined ? { comment: frame.comment } : {}),
+      layers,
+      comment: frame.comment,
     };
     return { spec: frameSpec, record: rec, source: 0, offset: 0, length: frame.caplen, notes };
+  }
+}
+
+/** A dissected packet. The summary columns are computed on first use: `-T fields` never needs them. */
+class DissectedPacket implements Packet {
+  private cachedSummary: Summary | undefined;
+
+  constructor(
+    readonly frame: Frame,
+    readonly sources: readonly DataSource[],
+    readonly layers: readonly Layer[],
+  ) {}
+
+  get summary(): Readonly<Summary> {
+    return (this.cachedSummary ??= summarize(this.layers));
   }
 }
 

@@ -27,3 +27,7 @@ const COLUMN_VALUE: ReadonlyMap<FieldDef, (p: Packet) => string> = new Map<Field
 export function columnValue(f: FieldDef, p: Packet): string | undefined {
   return COLUMN_VALUE.get(f)?.(p);
 }
+
+export function isColumnField(f: FieldDef): boolean {
+  return COLUMN_VALUE.has(f);
+}

@@ -23,5 +23,5 @@ export function hexRows(bytes: Uint8Array): string[] {
 
 export function hexdump(p: Packet): string {
   if (p.sources.length === 1) return hexRows(p.sources[0]!.bytes).join('\n') + '\n';
-  return p.sources.map((s) => `${s.name}:\n${hexRows(s.bytes).join('\n')}\n`).join('\n');
+  return p.sources.map((s) => `${s.name} (${s.bytes.length} bytes):\n${hexRows(s.bytes).join('\n')}\n`).join('\n');
 }

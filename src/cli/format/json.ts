@@ -8,7 +8,7 @@ import type { Note } from '../../core/notes.js';
 import { toHex } from '../../core/bytes.js';
 import { displayValue, fieldText, nodeLine, type TreeNode, type Value } from '../../core/tree.js';
 import { layerTree, type Packet } from '../../dissect/packet.js';
-import { fieldValues } from './fields.js';
+import { FieldExtractor } from './fields.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -43,7 +43,7 @@ export function noteJson(n: Note): { [k: string]: Json } {
   return o;
 }
 
-export function packetJson(p: Packet, fields: readonly FieldDef[] | undefined, withHex: boolean): string {
+export function packetJson(p: Packet, fields: FieldExtractor | undefined, withHex: boolean): string {
   const f = p.frame;
   const o: { [k: string]: Json } = {
     frame: f.number,
@@ -52,9 +52,10 @@ export function packetJson(p: Packet, fields: readonly FieldDef[] | undefined, w
     caplen: f.caplen,
     summary: { ...p.summary },
   };
-  if (fields && fields.length) {
+  if (fields && fields.fields.length) {
     const vals: { [k: string]: Json } = {};
-    for (const fd of fields) vals[fd.id] = fieldValues(p, fd);
+    const all = fields.extract(p);
+    fields.fields.forEach((fd, i) => (vals[fd.id] = all[i]!));
     o.fields = vals;
   } else {
     o.layers = p.layers.map((l) => {
