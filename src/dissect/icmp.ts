@@ -10,7 +10,6 @@ import { defineNotes, note } from '../core/notes.js';
 import { node, type TreeNode } from '../core/tree.js';
 import { runDissector, type Dissector, type LayerSpec } from './layer.js';
 import { internetChecksum, pseudoHeaderSum } from './checksum.js';
-import type { IpEndpointsTtl } from './ipv4.js';
 
 export const ICMP_TYPES = codeTable('ICMPType', {
   0: 'Echo (ping) reply',
@@ -263,7 +262,7 @@ function dissect(family: 4 | 6): Dissector<IcmpRecord> {
   const spec = family === 6 ? icmpv6Spec : icmpSpec;
   return (ctx, src, buf, offset, end) =>
     runDissector(spec, src, buf, offset, end, { family } as IcmpRecord, (r, rec, notes) => {
-      const ttl = (ctx.ip as IpEndpointsTtl | undefined)?.ttl;
+      const ttl = ctx.ip?.ttl;
       if (ttl !== undefined) rec.ttl = ttl;
       rec.type = r.u8('icmp.type');
       rec.code = r.u8('icmp.code');

@@ -147,14 +147,6 @@ export interface Ipv4Record {
   truncated?: boolean;
 }
 
-/**
- * IP endpoints plus the TTL, so ICMP can print `ttl=` like tshark. Passed as
- * the NextHint's `ip`; readers that only know IpEndpoints ignore the extra field.
- */
-export interface IpEndpointsTtl extends IpEndpoints {
-  readonly ttl?: number;
-}
-
 function isFragment(r: Ipv4Record): boolean {
   return ((r.flags ?? 0) & 0x20) !== 0 || (r.fragOffset ?? 0) !== 0;
 }
@@ -315,7 +307,7 @@ export const dissectIpv4: Dissector<Ipv4Record> = (ctx, src, buf, offset, end) =
     rec.payloadOffset = offset + hl;
     rec.payloadEnd = payloadEnd;
 
-    const ip: IpEndpointsTtl = { family: 4, src: rec.src, dst: rec.dst, ttl: rec.ttl };
+    const ip: IpEndpoints = { family: 4, src: rec.src, dst: rec.dst, ttl: rec.ttl };
     const more = (rec.flags & 0x20) !== 0;
     let next: NextHint;
     if (more || rec.fragOffset !== 0) {

@@ -13,8 +13,8 @@ import { codeTable } from '../core/codes.js';
 import { defineFields } from '../core/fields.js';
 import { defineNotes, note, type Note } from '../core/notes.js';
 import { node, type TreeNode } from '../core/tree.js';
-import { runDissector, type Dissector, type LayerSpec, type NextHint } from './layer.js';
-import { IP_PROTOCOLS, type IpEndpointsTtl } from './ipv4.js';
+import { runDissector, type Dissector, type IpEndpoints, type LayerSpec, type NextHint } from './layer.js';
+import { IP_PROTOCOLS } from './ipv4.js';
 
 /** RFC 8200 §4.2 option types (IANA "Destination Options and Hop-by-Hop Options"). */
 export const IPV6_OPTIONS = codeTable('IPv6Option', {
@@ -277,7 +277,7 @@ export const dissectIpv6: Dissector<Ipv6Record> = (ctx, src, buf, offset, end) =
       limit = body + rec.plen;
     }
 
-    const ip: IpEndpointsTtl = { family: 6, src: rec.src, dst: rec.dst, ttl: rec.hlim };
+    const ip: IpEndpoints = { family: 6, src: rec.src, dst: rec.dst, ttl: rec.hlim };
     let cur = rec.nxt;
     let pos = body;
     let fragment: NextHint['fragment'];

@@ -115,6 +115,8 @@ export interface IpEndpoints {
   readonly family: 4 | 6;
   readonly src: Uint8Array;
   readonly dst: Uint8Array;
+  /** IPv4 TTL / IPv6 hop limit (ICMP's Info column shows it). */
+  readonly ttl?: number;
 }
 
 /**
