@@ -13,10 +13,13 @@ import { applyFieldsOption, DEFAULT_FIELDS_OPTIONS, type FieldsOptions } from '.
 import type { FieldDef } from '../core/fields.js';
 import { DEFAULT_PREFS, type DissectPrefs } from '../dissect/layer.js';
 import type { TimeFormat } from './format/time.js';
+import { makeStats, STATS, type StatsCollector } from './stats.js';
 
 export const EXIT = { OK: 0, INVALID_OPTION: 1, INVALID_FILE: 3 } as const;
 
 class UsageError extends Error {}
+/** `-z help` printed its list: stop with success. */
+class HelpShown extends Error {}
 
 function die(msg: string): never {
   throw new UsageError(msg);
@@ -84,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('l', { type: 'boolean', describe: 'flush output after each packet' })
       .option('d', { type: 'string', array: true, describe: 'decode as: udp.port==PORT,isakmp|udpencap' })
       .option('o', { type: 'string', array: true, describe: 'preference name:value (ip.check_checksum, udp.check_checksum, ip.defragment)' })
+      .option('z', { type: 'string', array: true, describe: 'statistics printed after the packets (e.g. ike,sessions; -z help lists them)' })
       .option('G', { choices: ['fields', 'notes'], describe: 'print a glossary of fields or expert notes and exit' })
       .option('color', { choices: ['auto', 'always', 'never'], default: 'auto', describe: 'colour output (auto: only on a terminal, not with NO_COLOR)' })
       .version()
@@ -105,6 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     const opts = buildReadOptions(parsed);
     return await runRead(opts);
   } catch (e) {
+    if (e instanceof HelpShown) return EXIT.OK;
     if (e instanceof UsageError) {
       process.stderr.write(`espy: ${e.message}\n`);
       return EXIT.INVALID_OPTION;
@@ -131,6 +136,16 @@ function buildReadOptions(a: Record<string, unknown>): ReadOptions {
   for (const spec of (a.E as string[] | undefined) ?? []) {
     const err = applyFieldsOption(fieldsOptions, spec);
     if (err) die(err);
+  }
+  const stats: StatsCollector[] = [];
+  for (const z of (a.z as string[] | undefined) ?? []) {
+    if (z === 'help') {
+      process.stdout.write(STATS.map(([n, d]) => `${n}\t${d}`).join('\n') + '\n');
+      throw new HelpShown();
+    }
+    const s = makeStats(z);
+    if (typeof s === 'string') die(s);
+    stats.push(s);
   }
   const count = a.c as number | undefined;
   if (count !== undefined && (!Number.isInteger(count) || count < 0)) die(`-c ${String(count)}: expected a whole number`);
@@ -161,6 +176,7 @@ function buildReadOptions(a: Record<string, unknown>): ReadOptions {
     color,
     prefs: prefs as DissectPrefs,
     reassemble: reasm.on,
+    stats,
   };
 }
 

@@ -14,6 +14,7 @@ import { packetJson } from './format/json.js';
 import { hexdump } from './format/hexdump.js';
 import { summaryLine, treeText } from './format/text.js';
 import type { TimeFormat } from './format/time.js';
+import type { StatsCollector } from './stats.js';
 
 export interface ReadOptions {
   file: string;
@@ -31,6 +32,8 @@ export interface ReadOptions {
   color: boolean;
   prefs: DissectPrefs;
   reassemble: boolean;
+  /** `-z` collectors: fed every packet, printed after the last one. */
+  stats: StatsCollector[];
 }
 
 /** Collects output and hands it to stdout in large writes, waiting when the pipe is full. */
@@ -84,6 +87,7 @@ export async function runRead(o: ReadOptions): Promise<number> {
         if (o.count !== undefined && seen >= o.count) break outer;
         seen++;
         const p = dissector.dissect(frame);
+        for (const s of o.stats) s.add(p);
         if (o.quiet) continue;
         if (o.format === 'json') {
           out.push((first ? '' : ',\n') + packetJson(p, extractor, o.hex));
@@ -98,12 +102,21 @@ export async function runRead(o: ReadOptions): Promise<number> {
     await finish();
     // After every packet before the fault: the file, the byte offset, and the frame that broke.
     process.stderr.write(`espy: ${e.message} (after frame ${seen})\n`);
+    await printStats();
     return 3;
   } finally {
     reader.close();
   }
   await finish();
+  await printStats();
   return 0;
+
+  /** `-z` reports come after the packets, as in tshark; on a bad file, for what was read. */
+  async function printStats(): Promise<void> {
+    const fmt = o.format === 'json' || o.format === 'jsonl' ? 'json' : 'text';
+    for (const s of o.stats) out.push(s.render(fmt));
+    await out.flush();
+  }
 
   async function finish(): Promise<void> {
     if (o.format === 'json' && !o.quiet) out.push(first ? ']\n' : '\n]\n');

@@ -3,7 +3,7 @@
  * shows. Nodes carry byte ranges in their data source so a selected node can
  * be highlighted in the hex pane.
  */
-import { describeCode } from './codes.js';
+import { describeCode, type CodeTable } from './codes.js';
 import { formatEther, formatIPv4, formatIPv6, toHex } from './bytes.js';
 import type { FieldDef } from './fields.js';
 import type { Note } from './notes.js';
@@ -25,9 +25,16 @@ export interface TreeNode {
   readonly text?: string;
   readonly children?: readonly TreeNode[];
   readonly notes?: readonly Note[];
+  /**
+   * Value table for this node when it differs from the field's: one Wireshark
+   * id can carry IKEv1 and IKEv2 codes (`isakmp.notify.msgtype`), whose
+   * numbers overlap, so the dissector says which table applies.
+   */
+  readonly values?: CodeTable;
 }
 
 export interface NodeOptions {
+  values?: CodeTable;
   text?: string;
   children?: readonly TreeNode[];
   notes?: readonly Note[];
@@ -37,7 +44,7 @@ export interface NodeOptions {
 export function node(field: FieldDef, value: Value, offset: number, length: number, opts?: NodeOptions): TreeNode {
   // Every node gets the same properties in the same order: one hidden class, so walks over
   // trees of any protocol stay monomorphic (this matters for `-T fields` on millions of packets).
-  if (!opts) return { field, value, offset, length, source: undefined, text: undefined, children: undefined, notes: undefined };
+  if (!opts) return { field, value, offset, length, source: undefined, text: undefined, children: undefined, notes: undefined, values: undefined };
   return {
     field,
     value,
@@ -47,6 +54,7 @@ export function node(field: FieldDef, value: Value, offset: number, length: numb
     text: opts.text,
     children: opts.children && opts.children.length ? opts.children : undefined,
     notes: opts.notes && opts.notes.length ? opts.notes : undefined,
+    values: opts.values,
   };
 }
 
@@ -92,17 +100,17 @@ export function fieldText(field: FieldDef, value: Value): string {
 }
 
 /** Display text of a value for the tree: names for coded values, both forms for hex_dec. */
-export function displayValue(field: FieldDef, value: Value): string {
+export function displayValue(field: FieldDef, value: Value, values: CodeTable | undefined = field.values): string {
   if (value === null) return '';
-  if (typeof value === 'number' && field.values) {
-    const name = describeCode(field.values, value);
+  if (typeof value === 'number' && values) {
+    const name = describeCode(values, value);
     const num = field.base === 'hex' ? hexNumber(value, field.hexDigits) : String(value);
     return `${name} (${num})`;
   }
   if ((typeof value === 'number' || typeof value === 'bigint') && field.base === 'hex_dec') {
     return `${hexNumber(value, field.hexDigits)} (${value.toString()})`;
   }
-  if (typeof value === 'string') return field.type === 'string' ? JSON.stringify(value) : value;
+  if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (value instanceof Uint8Array && field.type === 'bytes' && value.length > MAX_BYTES_SHOWN) {
     return `${toHex(value.subarray(0, MAX_BYTES_SHOWN))}… (${value.length} bytes)`;
@@ -133,7 +141,7 @@ export function nodeLine(n: TreeNode): string {
   const f = n.field;
   if (f.type === 'protocol' || f.type === 'none') return f.label;
   const bits = bitDiagram(f, n.value);
-  const line = `${f.label}: ${displayValue(f, n.value)}`;
+  const line = `${f.label}: ${displayValue(f, n.value, n.values ?? f.values)}`;
   return bits ? `${bits} = ${line}` : line;
 }
 

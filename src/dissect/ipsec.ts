@@ -2,6 +2,7 @@
  * Registration list for the IPsec protocols: ISAKMP (IKEv1/IKEv2), NAT-T
  * (RFC 3948), ESP and AH. Explicit data, no import side effects.
  */
+import { PAYLOAD_FIELD_TABLES, PAYLOAD_NOTE_TABLES } from './isakmp/decoders.js';
 import type { FieldDef } from '../core/fields.js';
 import type { NoteDef } from '../core/notes.js';
 import type { Dissector } from './layer.js';
@@ -21,5 +22,5 @@ export const dissectIsakmp: Dissector<any> = dissectIsakmpMessage;
 export const dissectNatt: Dissector<any> = dissectNattPayload;
 /** ESP starting at the SPI (used for ESP-in-UDP). */
 export const dissectEsp: Dissector<any> = dissectEspPacket;
-export const IPSEC_FIELD_TABLES: ReadonlyArray<Readonly<Record<string, FieldDef>>> = [isakmpFields, nattFields, espFields, ahFields];
-export const IPSEC_NOTE_TABLES: ReadonlyArray<Readonly<Record<string, NoteDef>>> = [isakmpNotes, nattNotes, espNotes, ahNotes];
+export const IPSEC_FIELD_TABLES: ReadonlyArray<Readonly<Record<string, FieldDef>>> = [isakmpFields, ...PAYLOAD_FIELD_TABLES, nattFields, espFields, ahFields];
+export const IPSEC_NOTE_TABLES: ReadonlyArray<Readonly<Record<string, NoteDef>>> = [isakmpNotes, ...PAYLOAD_NOTE_TABLES, nattNotes, espNotes, ahNotes];

@@ -28,7 +28,8 @@ function nodeJson(n: TreeNode): { [k: string]: Json } {
     offset: n.offset,
     length: n.length,
   };
-  if (n.field.values && typeof n.value === 'number') o.name = displayValue(n.field, n.value);
+  const table = n.values ?? n.field.values;
+  if (table && typeof n.value === 'number') o.name = displayValue(n.field, n.value, table);
   if (n.children) o.children = n.children.map(nodeJson);
   if (n.notes) o.notes = n.notes.map(noteJson);
   return o;

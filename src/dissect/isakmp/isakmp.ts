@@ -15,6 +15,9 @@ import { defineNotes, note, type Note } from '../../core/notes.js';
 import { Reader } from '../../core/reader.js';
 import { node, type TreeNode } from '../../core/tree.js';
 import { runDissector, type Dissector, type LayerSpec } from '../layer.js';
+import { Truncated } from '../../core/reader.js';
+import { decoderFor } from './decoders.js';
+import type { DecodedPayload, PayloadContext } from './payload.js';
 import {
   ISAKMP_EXCHANGE_TYPES,
   ISAKMP_PAYLOAD_TYPES,
@@ -84,12 +87,9 @@ export const isakmpNotes = defineNotes({
   tooMany: { id: 'isakmp.payload.too_many', group: 'malformed', severity: 'warn', summary: 'Payload chain longer than the dissector follows' },
   skNotLast: { id: 'isakmp.enc.not_last', group: 'protocol', severity: 'warn', summary: 'Bytes follow the Encrypted (SK/SKF) payload, which must be last (RFC 7296 §3.14)' },
   unknownVersion: { id: 'isakmp.version.unknown', group: 'protocol', severity: 'warn', summary: 'ISAKMP major version is neither 1 nor 2' },
+  bodyTruncated: { id: 'isakmp.payload.body_truncated', group: 'malformed', severity: 'error', summary: 'A payload body ends before its contents do (the next payloads are still dissected)' },
 });
 
-/** What a per-type decoder (next issue) leaves on a payload. */
-export interface DecodedPayload {
-  readonly kind: string;
-}
 
 /** One payload of the generic chain (RFC 2408 §3.2, RFC 7296 §3.2). Offsets are absolute. */
 export interface IsakmpPayload {
@@ -207,7 +207,7 @@ function encDataNode(offset: number, data: Uint8Array): TreeNode {
   return node(isakmpFields.encData, data, offset, data.length, { text: `Encrypted Data (${plural(data.length, 'byte')})` });
 }
 
-function payloadNode(p: IsakmpPayload, major: number | undefined): TreeNode {
+function payloadNode(p: IsakmpPayload, major: number | undefined, rec?: IsakmpRecord, index = 0): TreeNode {
   const table = payloadTable(major);
   const o = p.offset;
   const kids: TreeNode[] = [node(isakmpFields.nextpayload, p.nextPayload, o, 1, { text: codeLine('Next payload', describeCode(table, p.nextPayload), p.nextPayload) })];
@@ -226,7 +226,9 @@ function payloadNode(p: IsakmpPayload, major: number | undefined): TreeNode {
     body = body.subarray(4);
     bodyOffset += 4;
   }
-  if (body.length > 0) kids.push(p.encrypted ? encDataNode(bodyOffset, body) : node(isakmpFields.datapayload, body, bodyOffset, body.length));
+  const dec = p.decoded && rec ? decoderFor(major ?? 0, p.type) : undefined;
+  if (dec && rec) kids.push(...dec.tree(p.decoded!, payloadContext(rec, p.type, index)));
+  else if (body.length > 0) kids.push(p.encrypted ? encDataNode(bodyOffset, body) : node(isakmpFields.datapayload, body, bodyOffset, body.length));
   const present = Math.max(0, p.bodyOffset + p.body.length - o);
   return node(isakmpFields.typepayload, p.type, o, p.malformed ? present : p.length, { text: `Payload: ${describeCode(table, p.type)} (${p.type})`, children: kids });
 }
@@ -257,7 +259,7 @@ export const isakmpSpec: LayerSpec<IsakmpRecord> = {
     if (r.messageId !== undefined) out.push(node(isakmpFields.messageid, r.messageId, o + 20, 4));
     if (r.length !== undefined) out.push(node(isakmpFields.length, r.length, o + 24, 4));
     if (r.encrypted && r.encrypted.data.length > 0) out.push(encDataNode(r.encrypted.offset, r.encrypted.data));
-    for (const p of r.payloads) out.push(payloadNode(p, r.major));
+    r.payloads.forEach((p, i) => out.push(payloadNode(p, r.major, r, i)));
     if (r.unparsed && r.unparsed.data.length > 0) out.push(node(isakmpFields.datapayload, r.unparsed.data, r.unparsed.offset, r.unparsed.data.length));
     if (r.trailing) out.push(node(isakmpFields.extradata, r.trailing.data, r.trailing.offset, r.trailing.data.length));
     if (r.extra) out.push(node(isakmpFields.extradata, r.extra.data, r.extra.offset, r.extra.data.length));
@@ -276,6 +278,30 @@ export const isakmpSpec: LayerSpec<IsakmpRecord> = {
  * after an Encrypted payload (its Next Payload is the first *inner* type,
  * RFC 7296 §3.14), at the first bad length, or after MAX_PAYLOADS.
  */
+/** The message facts a payload decoder may use. */
+export function payloadContext(rec: IsakmpRecord, type: number, index: number): PayloadContext {
+  return { major: rec.major === 1 ? 1 : 2, exchangeType: rec.exchangeType ?? 0, flags: rec.flags ?? 0, messageId: rec.messageId ?? 0, type, index };
+}
+
+/**
+ * Run the registered decoder over one payload body. A body that ends early
+ * keeps what was decoded and gets a note naming the payload; the chain walk
+ * continues, since the generic header already told where the next payload is.
+ */
+function decodeBody(r: Reader, ctx: PayloadContext, notes: Note[], name: string): DecodedPayload | undefined {
+  const dec = decoderFor(ctx.major, ctx.type);
+  if (!dec) return undefined;
+  const d = dec.draft(ctx);
+  try {
+    dec.decode(r, d, ctx, notes);
+  } catch (e) {
+    if (!(e instanceof Truncated)) throw e;
+    d.truncated = true;
+    notes.push(note(isakmpNotes.bodyTruncated, `payload[${ctx.index}] ${name}: ${e.message}`, e.at, e.have));
+  }
+  return d;
+}
+
 function walkPayloads(r: Reader, first: number, major: number, out: IsakmpPayload[], notes: Note[], rec: IsakmpRecord): void {
   const table = payloadTable(major);
   let type = first;
@@ -312,7 +338,8 @@ function walkPayloads(r: Reader, first: number, major: number, out: IsakmpPayloa
     if (isEnc && type === PAYLOAD_SKF && sub.has(4)) {
       out.push({ type, offset: at, length, nextPayload: next, ...head, bodyOffset, body, encrypted: true, fragNumber: sub.u16('isakmp.frag.number'), fragTotal: sub.u16('isakmp.frag.total') });
     } else {
-      out.push({ type, offset: at, length, nextPayload: next, ...head, bodyOffset, body, ...(isEnc ? { encrypted: true } : {}) });
+      const decoded = isEnc ? undefined : decodeBody(sub, payloadContext(rec, type, out.length), notes, name);
+      out.push({ type, offset: at, length, nextPayload: next, ...head, bodyOffset, body, ...(isEnc ? { encrypted: true } : {}), ...(decoded ? { decoded } : {}) });
     }
     if (isEnc) {
       if (r.remaining > 0) notes.push(note(isakmpNotes.skNotLast, `${plural(r.remaining, 'byte')} after the ${name} payload`, r.pos, r.remaining));
