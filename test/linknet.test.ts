@@ -118,8 +118,12 @@ describe('Ethernet', () => {
   test('Ethernet II header fields and next hint', () => {
     const res = run(dissectEthernet, ETH_IP_UDP);
     const r = rec<EthernetRecord>(res);
-    assert.deepEqual([...r.dst!], [0x00, 0x50, 0x56, 0x8a, 0x0b, 0x0c]);
-    assert.deepEqual([...r.src!], [0x00, 0x11, 0x22, 0x33, 0x44, 0x55]);
+    assert.equal(r.addresses, true);
+    const l = res.layer!;
+    const t = l.spec.tree(r, l as never);
+    const val = (id: string) => [...(t.find((n) => n.field.id === id)!.value as Uint8Array)];
+    assert.deepEqual(val('eth.dst'), [0x00, 0x50, 0x56, 0x8a, 0x0b, 0x0c]);
+    assert.deepEqual(val('eth.src'), [0x00, 0x11, 0x22, 0x33, 0x44, 0x55]);
     assert.equal(r.type, 0x0800);
     assert.equal(r.kind, 'ethertype');
     assert.equal(res.layer!.length, 14);

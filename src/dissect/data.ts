@@ -21,5 +21,5 @@ export const dataSpec: LayerSpec<DataRecord> = {
 };
 
 export const dissectData: Dissector<DataRecord> = (_ctx, src, buf, offset, end) => ({
-  layer: { spec: dataSpec, record: { bytes: buf.subarray(offset, end) }, source: src, offset, length: end - offset, notes: [] },
+  layer: { spec: dataSpec, record: { bytes: buf.subarray(offset, end) }, source: src, data: buf, offset, length: end - offset, notes: [] },
 });

@@ -32,11 +32,9 @@ export interface EspRecord {
   spi?: number;
   sequence?: number;
   /**
-   * Everything after the sequence number: absolute offset and length in `buf`.
-   * `buf` is the layer's data source itself (a reference, not a copy), so the
-   * view is only made when the tree asks for it.
+   * Everything after the sequence number: absolute offset and length in the
+   * layer's data. The view is only made when the tree asks for it.
    */
-  buf?: Uint8Array;
   dataOffset?: number;
   dataLength?: number;
   truncated?: boolean;
@@ -52,8 +50,8 @@ export const espSpec: LayerSpec<EspRecord> = {
     const out: TreeNode[] = [];
     if (r.spi !== undefined) out.push(node(espFields.spi, r.spi, o, 4));
     if (r.sequence !== undefined) out.push(node(espFields.sequence, r.sequence, o + 4, 4));
-    if (r.buf && r.dataOffset !== undefined && r.dataLength) {
-      const data = r.buf.subarray(r.dataOffset, r.dataOffset + r.dataLength);
+    if (r.dataOffset !== undefined && r.dataLength) {
+      const data = l.data.subarray(r.dataOffset, r.dataOffset + r.dataLength);
       out.push(node(espFields.data, data, r.dataOffset, r.dataLength));
     }
     return out;
@@ -83,7 +81,7 @@ export const dissectEspPacket: Dissector<EspRecord> = (_ctx, src, buf, offset, e
     });
   }
   const spi = be32(buf, offset);
-  const rec: EspRecord = { spi, sequence: be32(buf, offset + 4), buf, dataOffset: offset + ESP_HEADER_LEN, dataLength: end - offset - ESP_HEADER_LEN };
-  const layer: Layer<EspRecord> = { spec: espSpec, record: rec, source: src, offset, length: end - offset, notes: spi > 255 ? NO_NOTES : spiNotes(spi, offset) };
+  const rec: EspRecord = { spi, sequence: be32(buf, offset + 4), dataOffset: offset + ESP_HEADER_LEN, dataLength: end - offset - ESP_HEADER_LEN };
+  const layer: Layer<EspRecord> = { spec: espSpec, record: rec, source: src, data: buf, offset, length: end - offset, notes: spi > 255 ? NO_NOTES : spiNotes(spi, offset) };
   return { layer };
 };

@@ -46,6 +46,12 @@ export interface Layer<R = unknown> {
   readonly record: R;
   /** Index into Packet.sources. */
   readonly source: number;
+  /**
+   * The bytes of that source (a reference, not a copy). Records keep offsets
+   * and `tree()` makes views from here only when a tree is shown, so the hot
+   * path allocates no views for fields nobody prints.
+   */
+  readonly data: Uint8Array;
   readonly offset: number;
   readonly length: number;
   readonly notes: readonly Note[];
@@ -170,7 +176,7 @@ export function runDissector<R extends object>(
     (draft as { truncated?: boolean }).truncated = true;
   }
   const notes: readonly Note[] = scratchNotes.length === mark ? NO_NOTES : scratchNotes.splice(mark);
-  const layer: Layer<R> = { spec, record: Object.freeze(draft), source: src, offset, length, notes };
+  const layer: Layer<R> = { spec, record: Object.freeze(draft), source: src, data: buf, offset, length, notes };
   return next ? { layer, next } : { layer };
 }
 

@@ -140,7 +140,7 @@ export class PacketDissector {
       layers,
       comment: frame.comment,
     };
-    return { spec: frameSpec, record: rec, source: 0, offset: 0, length: frame.caplen, notes };
+    return { spec: frameSpec, record: rec, source: 0, data: frame.data, offset: 0, length: frame.caplen, notes };
   }
 }
 

@@ -260,7 +260,7 @@ export class IpReassembler implements Reassembler {
       complete: true,
       bytes,
       frames,
-      describe: (src: number): Layer<unknown> => ({ spec: spec as LayerSpec<unknown>, record: rec, source: src, offset: 0, length: total, notes }),
+      describe: (src: number): Layer<unknown> => ({ spec: spec as LayerSpec<unknown>, record: rec, source: src, data: bytes, offset: 0, length: total, notes }),
     };
   }
 

@@ -64,8 +64,12 @@ export const ethNotes = defineNotes({
 });
 
 export interface EthernetRecord {
-  dst?: Uint8Array;
-  src?: Uint8Array;
+  /**
+   * Both addresses were present. They are read from the layer's data at
+   * offset and offset + 6 when shown: every packet of a big capture passes
+   * here, and most output never prints a MAC address.
+   */
+  addresses?: boolean;
   /** The type/length field as sent. */
   type?: number;
   /** How the type/length field was read. */
@@ -76,23 +80,27 @@ export interface EthernetRecord {
 export const ethSpec: LayerSpec<EthernetRecord> = {
   id: 'eth',
   field: ethFields.proto,
-  title: (r) =>
-    `${r.kind === 'length' ? 'IEEE 802.3 Ethernet' : 'Ethernet II'}, Src: ${r.src ? formatEther(r.src) : '?'}, Dst: ${r.dst ? formatEther(r.dst) : '?'}`,
+  title: (r, l) =>
+    `${r.kind === 'length' ? 'IEEE 802.3 Ethernet' : 'Ethernet II'}, Src: ${r.addresses ? formatEther(l.data, l.offset + 6) : '?'}, Dst: ${r.addresses ? formatEther(l.data, l.offset) : '?'}`,
   tree(r, l) {
     const o = l.offset;
     const out: TreeNode[] = [];
-    if (r.dst) out.push(node(ethFields.dst, r.dst, o, 6));
-    if (r.src) out.push(node(ethFields.src, r.src, o + 6, 6));
+    if (r.addresses) {
+      out.push(node(ethFields.dst, l.data.subarray(o, o + 6), o, 6));
+      out.push(node(ethFields.src, l.data.subarray(o + 6, o + 12), o + 6, 6));
+    }
     if (r.type !== undefined) {
       const f = r.kind === 'length' ? ethFields.len : r.kind === 'invalid' ? ethFields.invalidLentype : ethFields.type;
       out.push(node(f, r.type, o + 12, 2));
     }
     return out;
   },
-  summarize(r, s) {
+  summarize(r, s, l) {
     // Overwritten by IP when there is one, as in Wireshark's columns.
-    if (r.src) s.src = formatEther(r.src);
-    if (r.dst) s.dst = formatEther(r.dst);
+    if (r.addresses) {
+      s.src = formatEther(l.data, l.offset + 6);
+      s.dst = formatEther(l.data, l.offset);
+    }
     s.protocol = 'Ethernet';
     if (r.kind === 'length') s.info = `802.3 frame, length ${r.type}`;
     else if (r.type !== undefined) s.info = `Ethertype 0x${r.type.toString(16).padStart(4, '0')}`;
@@ -101,8 +109,9 @@ export const ethSpec: LayerSpec<EthernetRecord> = {
 
 export const dissectEthernet: Dissector<EthernetRecord> = (_ctx, src, buf, offset, end) =>
   runDissector(ethSpec, src, buf, offset, end, {} as EthernetRecord, (r, rec, notes) => {
-    rec.dst = r.bytes(6, 'eth.dst');
-    rec.src = r.bytes(6, 'eth.src');
+    r.skip(6, 'eth.dst');
+    r.skip(6, 'eth.src');
+    rec.addresses = true;
     const t = r.u16('eth.type');
     rec.type = t;
     const body = offset + 14;
