@@ -3,7 +3,9 @@
 // capture, plus a memory-flatness check on a quarter-size capture.
 //
 //   node dist/bench/run.js [--packets N] [--runs K] [--seed S] [--cache DIR]
-//                          [--skip-tshark] [--skip-pcap-parser] [--no-validate]
+//                          [--skip-tshark] [--skip-pcap-parser] [--no-validate] [--skip-replay]
+//
+// A separate last section measures `espy replay --topspeed` onto lo beside tcpreplay (bench/replay.ts).
 //
 // Every child runs under `/usr/bin/time -v -o <file>` when that exists: wall time and peak RSS
 // then come from the kernel's rusage of that one process, measured the same way for Node and
@@ -16,6 +18,7 @@ import * as path from 'node:path';
 import { benchDir, defaultCacheDir, intOption, median, parseArgs, thousands } from './common.js';
 import type { WalkResult } from './decode.js';
 import { ensureCapture, type CaptureInfo } from './gen-capture.js';
+import { replayBench } from './replay.js';
 
 const HERE = benchDir(import.meta.url);
 const ESPY_MAIN = path.resolve(HERE, '../src/cli/main.js');
@@ -309,7 +312,7 @@ function main(): void {
   const skipPcapParser = args.flags.has('skip-pcap-parser');
   const noValidate = args.flags.has('no-validate');
   for (const f of args.flags) {
-    if (!['skip-tshark', 'skip-pcap-parser', 'no-validate'].includes(f)) throw new Error(`unknown option --${f}`);
+    if (!['skip-tshark', 'skip-pcap-parser', 'no-validate', 'skip-replay'].includes(f)) throw new Error(`unknown option --${f}`);
   }
   fs.mkdirSync(cacheDir, { recursive: true });
   const log = (m: string): void => console.log(m);
@@ -442,6 +445,9 @@ function main(): void {
   for (const l of lines) log(l);
   log(`\n${verdict}`);
 
+  // Replay rate (root and the optional `cap` module needed; tcpreplay optional): its own section.
+  const replay = args.flags.has('skip-replay') ? null : replayBench(cacheDir, 200_000, log);
+
   const loadAfter = os.loadavg();
   const resultsDir = path.join(cacheDir, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
@@ -456,6 +462,7 @@ function main(): void {
     ratios,
     memoryFlat: memoryFlat ?? null,
     verdict,
+    replay,
   };
   const latest = path.join(resultsDir, 'latest.json');
   fs.writeFileSync(latest, JSON.stringify(json, null, 2) + '\n');

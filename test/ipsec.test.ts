@@ -77,7 +77,7 @@ function message(h: Omit<Parameters<typeof isakmpHeader>[0], 'length'> & { lengt
 
 // IKEv2 IKE_SA_INIT request: SA (1 proposal, 1 transform) → KE → Ni → N(NAT_DETECTION_SOURCE_IP).
 const SA_BODY = [0, 0, 0, 20, 1, 1, 0, 1, /* transform */ 0, 0, 0, 12, 1, 0, 0, 12, 0x80, 0x0e, 0x00, 0x80];
-const KE_BODY = [0, 14, 0, 0, ...seq(8, 0x40)];
+const KE_BODY = [0, 4, 0, 0, ...seq(8, 0x40)]; // group 4 (EC2N) has no fixed data size, so 8 bytes raise no note
 const NI_BODY = seq(16, 0x80);
 const N_BODY = [0, 0, 0x40, 0x04, ...fill(20, 0x11)];
 const IKEV2_INIT = message(
@@ -98,7 +98,7 @@ const INIT_PAYLOADS = [
 // IKEv1 Aggressive Mode, first message: SA → KE → Nonce → ID → VID.
 const V1_AGGR = message(
   { next: 1, version: 0x10, exch: 4, flags: 0, mid: 0 },
-  payload(4, [0, 0, 0, 1, 0, 0, 0, 1, ...fill(8, 0)]),
+  payload(4, [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 8, 1, 1, 0, 0]), // DOI 1, situation 1, one empty proposal
   payload(10, seq(16)),
   payload(5, seq(16, 0x20)),
   payload(13, [2, 0, 0, 0, ...Buffer.from('vpn.example')]),

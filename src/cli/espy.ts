@@ -3,7 +3,7 @@
  * dissection. Flags are spelled as tshark spells them.
  *
  * Exit codes (Wireshark's ws_exit_codes.h): 0 ok, 1 bad option, 3 bad or
- * unreadable capture file.
+ * unreadable capture file, 4 bad display filter (-Y).
  */
 import yargs from 'yargs';
 import { runRead, type ReadOptions } from './read.js';
@@ -14,12 +14,16 @@ import type { FieldDef } from '../core/fields.js';
 import { DEFAULT_PREFS, type DissectPrefs } from '../dissect/layer.js';
 import type { TimeFormat } from './format/time.js';
 import { makeStats, STATS, type StatsCollector } from './stats.js';
+import { compileFilter, formatFilterError } from '../filter/index.js';
+import { runTuiFromCli, wantsTui } from './tui.js';
 
-export const EXIT = { OK: 0, INVALID_OPTION: 1, INVALID_FILE: 3 } as const;
+export const EXIT = { OK: 0, INVALID_OPTION: 1, INVALID_FILE: 3, BAD_FILTER: 4 } as const;
 
 class UsageError extends Error {}
 /** `-z help` printed its list: stop with success. */
 class HelpShown extends Error {}
+/** `-Y` did not compile: its own exit code (WS_EXIT_INVALID_FILTER). */
+class BadFilter extends Error {}
 
 function die(msg: string): never {
   throw new UsageError(msg);
@@ -67,6 +71,11 @@ function applyPref(prefs: { checkIpChecksum: boolean; checkL4Checksum: boolean }
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `espy replay …` has its own options (src/cli/replay.ts), loaded only when used.
+  if (argv[0] === 'replay') return (await import('./replay.js')).replayMain(argv.slice(1));
+  // `espy tui …`: the same options, always the terminal UI (src/cli/tui.ts).
+  const forceTui = argv[0] === 'tui';
+  if (forceTui) argv = argv.slice(1);
   let parsed: Record<string, unknown>;
   try {
     parsed = await yargs(argv)
@@ -89,6 +98,13 @@ export async function main(argv: string[]): Promise<number> {
       .option('o', { type: 'string', array: true, describe: 'preference name:value (ip.check_checksum, udp.check_checksum, ip.defragment)' })
       .option('z', { type: 'string', array: true, describe: 'statistics printed after the packets (e.g. ike,sessions; -z help lists them)' })
       .option('G', { choices: ['fields', 'notes'], describe: 'print a glossary of fields or expert notes and exit' })
+      .option('Y', { type: 'string', describe: "display filter: print only matching packets (e.g. 'isakmp.exchangetype == 34')" })
+      .option('D', { type: 'boolean', describe: 'list the capture interfaces and exit' })
+      .option('i', { type: 'string', describe: 'capture live on this interface (name or number from -D)' })
+      .option('f', { type: 'string', describe: "capture filter (libpcap syntax; default: udp port 500 or udp port 4500 or esp or ah; -f '' for all)" })
+      .option('a', { type: 'string', array: true, describe: 'autostop a live capture: duration:SECONDS or packets:N' })
+      .option('w', { type: 'string', describe: 'write the live capture to this pcapng file (packets are then printed only with -P)' })
+      .option('P', { type: 'boolean', describe: 'print packets while writing with -w' })
       .option('color', { choices: ['auto', 'always', 'never'], default: 'auto', describe: 'colour output (auto: only on a terminal, not with NO_COLOR)' })
       .version()
       .alias('v', 'version')
@@ -106,10 +122,25 @@ export async function main(argv: string[]): Promise<number> {
 
   try {
     if (parsed.G) return glossary(parsed.G as 'fields' | 'notes');
+    if (parsed.D) return (await import('./live.js')).listInterfacesMain();
+    if (parsed.i !== undefined) {
+      const live = await import('./live.js');
+      const l = live.liveOptions(parsed);
+      if (typeof l === 'string') die(l);
+      return await live.runLive(buildReadOptions(parsed), l);
+    }
     const opts = buildReadOptions(parsed);
+    if (forceTui || wantsTui(parsed)) {
+      const filter = typeof parsed.Y === 'string' ? parsed.Y : undefined;
+      return await runTuiFromCli({ file: opts.file, prefs: opts.prefs, reassemble: opts.reassemble, time: opts.time, color: parsed.color as 'auto' | 'always' | 'never', ...(filter ? { filter } : {}) });
+    }
     return await runRead(opts);
   } catch (e) {
     if (e instanceof HelpShown) return EXIT.OK;
+    if (e instanceof BadFilter) {
+      process.stderr.write(`espy: -Y: ${e.message}\n`);
+      return EXIT.BAD_FILTER;
+    }
     if (e instanceof UsageError) {
       process.stderr.write(`espy: ${e.message}\n`);
       return EXIT.INVALID_OPTION;
@@ -119,7 +150,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function buildReadOptions(a: Record<string, unknown>): ReadOptions {
-  const file = (a.r as string | undefined) ?? (a.file as string | undefined);
+  // A live capture (-i) has no file; src/cli/live.ts ignores it.
+  const file = (a.r as string | undefined) ?? (a.file as string | undefined) ?? (a.i !== undefined ? 'live' : undefined);
   if (!file) die('no capture file given (espy -r FILE, or - for stdin)');
   if (a.r !== undefined && a.file !== undefined) die(`two capture files given (${String(a.r)} and ${String(a.file)})`);
   const format = ((a.T as string | undefined) ?? 'text') as ReadOptions['format'];
@@ -177,7 +209,17 @@ function buildReadOptions(a: Record<string, unknown>): ReadOptions {
     prefs: prefs as DissectPrefs,
     reassemble: reasm.on,
     stats,
+    filter: displayFilter(a.Y),
   };
+}
+
+/** `-Y FILTER` compiled once; undefined when absent or blank (every packet passes). */
+function displayFilter(y: unknown): ReadOptions['filter'] {
+  if (y === undefined) return undefined;
+  const text = String(y);
+  const f = compileFilter(text);
+  if (!f.ok) throw new BadFilter(formatFilterError(text, f.error, f.column));
+  return text.trim() ? f.match : undefined;
 }
 
 /** `-G fields` / `-G notes`: tab-separated glossaries, like `tshark -G fields`. */

@@ -34,6 +34,8 @@ export interface ReadOptions {
   reassemble: boolean;
   /** `-z` collectors: fed every packet, printed after the last one. */
   stats: StatsCollector[];
+  /** `-Y`: packets it rejects are neither printed nor fed to `-z` (as in tshark); `-c` still counts them as read. */
+  filter?: (p: Packet) => boolean;
 }
 
 /** Collects output and hands it to stdout in large writes, waiting when the pipe is full. */
@@ -71,14 +73,9 @@ export async function runRead(o: ReadOptions): Promise<number> {
     throw e;
   }
   const dissector = new PacketDissector({ prefs: o.prefs, reassemble: o.reassemble });
-  const palette = o.color ? ANSI : PLAIN;
-  const out = new Out();
-  const extractor = new FieldExtractor(o.fields);
-  const render = renderer(o, palette, extractor);
+  const printer = new PacketPrinter(o);
   let seen = 0;
-  let first = true;
-  if (o.format === 'fields' && o.fieldsOptions.header && !o.quiet) out.push(fieldsHeader(o.fields, o.fieldsOptions));
-  if (o.format === 'json' && !o.quiet) out.push('[\n');
+  printer.begin();
   try {
     outer: for (;;) {
       const batch = await reader.next();
@@ -86,45 +83,76 @@ export async function runRead(o: ReadOptions): Promise<number> {
       for (const frame of batch) {
         if (o.count !== undefined && seen >= o.count) break outer;
         seen++;
-        const p = dissector.dissect(frame);
-        for (const s of o.stats) s.add(p);
-        if (o.quiet) continue;
-        if (o.format === 'json') {
-          out.push((first ? '' : ',\n') + packetJson(p, extractor, o.hex));
-          first = false;
-        } else out.push(render(p));
-        if (o.flush || out.pending > 1 << 20) await out.flush();
+        await printer.packet(dissector.dissect(frame));
       }
-      await out.flush();
+      await printer.flush();
     }
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
-    await finish();
+    await printer.finish();
     // After every packet before the fault: the file, the byte offset, and the frame that broke.
     process.stderr.write(`espy: ${e.message} (after frame ${seen})\n`);
-    await printStats();
+    await printer.printStats();
     return 3;
   } finally {
     reader.close();
   }
-  await finish();
-  await printStats();
+  await printer.finish();
+  await printer.printStats();
   return 0;
+}
 
-  /** `-z` reports come after the packets, as in tshark; on a bad file, for what was read. */
-  async function printStats(): Promise<void> {
-    const fmt = o.format === 'json' || o.format === 'jsonl' ? 'json' : 'text';
-    for (const s of o.stats) out.push(s.render(fmt));
-    await out.flush();
+/**
+ * The per-packet output of every packet source (file reading, live capture): the
+ * format's header, one rendering per packet, the trailer and the `-z` reports.
+ */
+export class PacketPrinter {
+  private readonly out = new Out();
+  private readonly render: (p: Packet) => string;
+  private readonly extractor: FieldExtractor;
+  private first = true;
+
+  constructor(private readonly o: Omit<ReadOptions, 'file' | 'count'>) {
+    this.extractor = new FieldExtractor(o.fields);
+    this.render = renderer(o, o.color ? ANSI : PLAIN, this.extractor);
   }
 
-  async function finish(): Promise<void> {
-    if (o.format === 'json' && !o.quiet) out.push(first ? ']\n' : '\n]\n');
-    await out.flush();
+  begin(): void {
+    const o = this.o;
+    if (o.format === 'fields' && o.fieldsOptions.header && !o.quiet) this.out.push(fieldsHeader(o.fields, o.fieldsOptions));
+    if (o.format === 'json' && !o.quiet) this.out.push('[\n');
+  }
+
+  async packet(p: Packet): Promise<void> {
+    const o = this.o;
+    if (o.filter && !o.filter(p)) return;
+    for (const s of o.stats) s.add(p);
+    if (o.quiet) return;
+    if (o.format === 'json') {
+      this.out.push((this.first ? '' : ',\n') + packetJson(p, this.extractor, o.hex));
+      this.first = false;
+    } else this.out.push(this.render(p));
+    if (o.flush || this.out.pending > 1 << 20) await this.out.flush();
+  }
+
+  flush(): Promise<void> {
+    return this.out.flush();
+  }
+
+  /** `-z` reports come after the packets, as in tshark; on a bad file, for what was read. */
+  async printStats(): Promise<void> {
+    const fmt = this.o.format === 'json' || this.o.format === 'jsonl' ? 'json' : 'text';
+    for (const s of this.o.stats) this.out.push(s.render(fmt));
+    await this.out.flush();
+  }
+
+  async finish(): Promise<void> {
+    if (this.o.format === 'json' && !this.o.quiet) this.out.push(this.first ? ']\n' : '\n]\n');
+    await this.out.flush();
   }
 }
 
-function renderer(o: ReadOptions, palette: typeof ANSI, x: FieldExtractor): (p: Packet) => string {
+function renderer(o: Omit<ReadOptions, 'file' | 'count'>, palette: typeof ANSI, x: FieldExtractor): (p: Packet) => string {
   switch (o.format) {
     case 'fields':
       return (p) => fieldsLine(p, x, o.fieldsOptions);

@@ -1,0 +1,71 @@
+/**
+ * End to end in a real terminal: `espy FILE` in a detached 120×40 tmux
+ * session opens the UI (stdout is a TTY), keys work, and `q` leaves the
+ * alternate screen so the shell and its earlier output come back.
+ * Skipped when tmux is not installed (CI installs it: apt-get install tmux).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, GENERATED, ROOT } from './helpers.js';
+
+const TMUX = ['/usr/bin/tmux', '/usr/local/bin/tmux', '/bin/tmux'].find((p) => existsSync(p));
+const FILE = join(GENERATED, 'sw-ikev1-aggr-psk-weak/capture.pcap');
+
+function tmux(...args: string[]): string {
+  const r = spawnSync(TMUX!, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/** Polls the screen until it matches (the machine may be loaded: no fixed sleeps for assertions). */
+async function waitFor(session: string, re: RegExp, timeoutMs = 15000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  let screen = '';
+  while (Date.now() < end) {
+    screen = tmux('capture-pane', '-p', '-t', session);
+    if (re.test(screen)) return screen;
+    await sleep(100);
+  }
+  assert.fail(`screen never matched ${re}:\n${screen}`);
+}
+
+test('tmux: espy FILE opens the UI, keys work, q restores the shell', { skip: !TMUX && 'tmux is not installed' }, async () => {
+  const session = `espy-tui-${process.pid}`;
+  // A plain shell with a known prompt; CI unset so the TTY rule picks the UI.
+  tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-c', ROOT, `env -u CI NO_COLOR=1 PS1='PROMPT$ ' bash --norc --noprofile`);
+  try {
+    await waitFor(session, /PROMPT\$/);
+    tmux('send-keys', '-t', session, 'echo BEFORE-MARKER', 'Enter');
+    tmux('send-keys', '-t', session, `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${JSON.stringify(FILE)}`, 'Enter');
+    let s = await waitFor(session, /Packets 16 │/);
+    assert.match(s, /No\.\s+Time\s+Source\s+Destination\s+Protocol\s+Length\s+Info/);
+    assert.doesNotMatch(s, /BEFORE-MARKER/, 'the UI is on the alternate screen');
+    assert.equal(s.replace(/\n+$/, '').split('\n').length, 39, 'the UI uses rows − 1');
+
+    tmux('send-keys', '-t', session, 'j');
+    await waitFor(session, /Packet 2 details/);
+    tmux('send-keys', '-t', session, 'Enter');
+    s = await waitFor(session, /▾ Frame 2:/);
+    assert.match(s, /Frame Number: 2/);
+
+    tmux('send-keys', '-t', session, '/');
+    await waitFor(session, /Filter:/);
+    tmux('send-keys', '-t', session, '-l', 'esp');
+    tmux('send-keys', '-t', session, 'Enter');
+    s = await waitFor(session, /Shown 6 of 16/);
+    assert.match(s, /Filter: esp/);
+    assert.doesNotMatch(s, / ISAKMP /);
+
+    tmux('send-keys', '-t', session, 'q');
+    // The shell's own screen again: the earlier output, the command, and a fresh prompt last.
+    s = await waitFor(session, /BEFORE-MARKER[\s\S]*main\.js[\s\S]*\nPROMPT\$\s*$/);
+    assert.doesNotMatch(s, /Packets 16/, 'the alternate screen was left');
+  } finally {
+    spawnSync(TMUX!, ['kill-session', '-t', session]);
+  }
+});
