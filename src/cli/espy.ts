@@ -20,8 +20,7 @@ import { runTuiFromCli, wantsTui } from './tui.js';
 export const EXIT = { OK: 0, INVALID_OPTION: 1, INVALID_FILE: 3, BAD_FILTER: 4 } as const;
 
 class UsageError extends Error {}
-/** `-z help` printed its list: stop with success. */
-class HelpShown extends Error {}
+
 /** `-Y` did not compile: its own exit code (WS_EXIT_INVALID_FILTER). */
 class BadFilter extends Error {}
 
@@ -122,6 +121,11 @@ export async function main(argv: string[]): Promise<number> {
 
   try {
     if (parsed.G) return glossary(parsed.G as 'fields' | 'notes');
+    // `-z help` lists the statistics without needing a capture file, like tshark's `-z help`.
+    if (((parsed.z as string[] | undefined) ?? []).includes('help')) {
+      process.stdout.write(STATS.map(([n, d]) => `${n}\t${d}`).join('\n') + '\n');
+      return EXIT.OK;
+    }
     if (parsed.D) return (await import('./live.js')).listInterfacesMain();
     if (parsed.i !== undefined) {
       const live = await import('./live.js');
@@ -136,7 +140,6 @@ export async function main(argv: string[]): Promise<number> {
     }
     return await runRead(opts);
   } catch (e) {
-    if (e instanceof HelpShown) return EXIT.OK;
     if (e instanceof BadFilter) {
       process.stderr.write(`espy: -Y: ${e.message}\n`);
       return EXIT.BAD_FILTER;
@@ -171,10 +174,6 @@ function buildReadOptions(a: Record<string, unknown>): ReadOptions {
   }
   const stats: StatsCollector[] = [];
   for (const z of (a.z as string[] | undefined) ?? []) {
-    if (z === 'help') {
-      process.stdout.write(STATS.map(([n, d]) => `${n}\t${d}`).join('\n') + '\n');
-      throw new HelpShown();
-    }
     const s = makeStats(z);
     if (typeof s === 'string') die(s);
     stats.push(s);
