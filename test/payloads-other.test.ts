@@ -21,16 +21,8 @@ import type { Frame } from '../src/capture/types.js';
 import { IKEV1_ID_TYPES, IKEV2_ID_TYPES, dnText } from '../src/dissect/isakmp/payloads/id.js';
 import { IKEV1_CERT_ENCODINGS, IKEV2_CERT_ENCODINGS } from '../src/dissect/isakmp/payloads/cert.js';
 import { IKEV2_AUTH_METHODS } from '../src/dissect/isakmp/payloads/auth.js';
-import {
-  DOI_VALUES,
-  GATEWAY_ID_TYPES,
-  IKEV1_NOTIFY_TYPES,
-  IKEV1_PROTOCOL_IDS,
-  IKEV2_NOTIFY_TYPES,
-  IKEV2_PROTOCOL_IDS,
-  KE_METHODS,
-  SIGNATURE_HASH_ALGORITHMS,
-} from '../src/dissect/isakmp/payloads/notify.js';
+import { GATEWAY_ID_TYPES, IKEV1_NOTIFY_TYPES, IKEV2_NOTIFY_TYPES, SIGNATURE_HASH_ALGORITHMS } from '../src/dissect/isakmp/payloads/notify.js';
+import { ISAKMP_DOI as DOI_VALUES, IKEV1_PROTOCOL_IDS, IKEV2_PROTOCOL_IDS, KE_METHODS } from '../src/dissect/isakmp/payloads/sa-tables.js';
 import { TS_TYPES } from '../src/dissect/isakmp/payloads/ts.js';
 import { EAP_CODES, EAP_TYPES } from '../src/dissect/isakmp/payloads/misc.js';
 import { CP_PRODUCTS, MS_NT5_VERSIONS, matchVendorId } from '../src/dissect/isakmp/payloads/vendor.js';

@@ -5,10 +5,11 @@
  * view is opened. Keys (`K`) and findings (`f`) are SEAMS: decryption and
  * the PSK audit do not exist in this build, so those views say exactly that.
  */
-import { PacketDissector } from '../../dissect/packet.js';
+import type { Packet } from '../../dissect/packet.js';
 import { LadderBuilder, renderLadder } from '../../analyze/ladder.js';
 import { espSasText, sessionsText } from '../../analyze/report.js';
 import type { CaptureIndex } from './capture-index.js';
+import { SequentialPass } from './sequential-pass.js';
 
 export type AnalysisView = 'ladder' | 'sa' | 'keys' | 'findings';
 
@@ -31,31 +32,17 @@ export interface AnalysisText {
   readonly frames: ReadonlyMap<number, number>;
 }
 
-const SLICE_MS = 12;
-
-export class AnalysisScan {
-  private next = 0;
-  private cancelled = false;
-  private finished = false;
-  private scheduled = false;
-  private waiting = false;
-  private readonly dissector: PacketDissector;
+export class AnalysisScan extends SequentialPass {
   private readonly ladder = new LadderBuilder();
-  private readonly listeners = new Set<() => void>();
-  private unsubscribe: (() => void) | undefined;
   private results: Partial<Record<AnalysisView, AnalysisText>> = {};
 
-  constructor(private readonly index: CaptureIndex) {
-    this.dissector = new PacketDissector({ prefs: index.prefs, reassemble: index.reassemble });
-  }
-
-  get done(): boolean {
-    return this.finished;
+  constructor(index: CaptureIndex) {
+    super(index);
   }
 
   /** 0..1 of the indexed frames analysed so far. */
   get progress(): number {
-    return this.index.count ? this.next / this.index.count : this.finished ? 1 : 0;
+    return this.index.count ? this.next / this.index.count : this.done ? 1 : 0;
   }
 
   /** The text of a view: a seam message, the result once the pass is done, or undefined while it runs. */
@@ -65,53 +52,11 @@ export class AnalysisScan {
     return this.results[v];
   }
 
-  subscribe(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+  protected visit(_i: number, p: Packet): void {
+    this.ladder.add(p);
   }
 
-  start(): void {
-    this.unsubscribe = this.index.subscribe(() => {
-      if (this.waiting) {
-        this.waiting = false;
-        this.schedule();
-      }
-    });
-    this.schedule();
-  }
-
-  cancel(): void {
-    this.cancelled = true;
-    this.unsubscribe?.();
-    this.listeners.clear();
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.cancelled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.slice();
-    });
-  }
-
-  private slice(): void {
-    if (this.cancelled || this.finished) return;
-    const t0 = performance.now();
-    while (this.next < this.index.count) {
-      const i = this.next++;
-      this.ladder.add(this.dissector.dissect(this.index.frame(i)));
-      if ((i & 63) === 0 && performance.now() - t0 > SLICE_MS) break;
-    }
-    if (this.next < this.index.count) this.schedule();
-    else if (this.index.done) this.finish();
-    else this.waiting = true;
-    for (const fn of this.listeners) fn();
-  }
-
-  private finish(): void {
-    this.finished = true;
-    this.unsubscribe?.();
+  protected override completed(): void {
     const r = this.ladder.result();
     const lines = renderLadder(r.lines, r.columns, r.start, r.dropped).replace(/\n$/, '').split('\n');
     // renderLadder prints a fixed header before one line per ladder line; find its length from an

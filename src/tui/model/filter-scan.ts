@@ -5,31 +5,21 @@
  * It follows the index while the index is still loading. Matches are a
  * growable Uint32Array of frame indexes: 4 bytes per shown packet at most.
  */
-import { PacketDissector, type Packet } from '../../dissect/packet.js';
+import type { Packet } from '../../dissect/packet.js';
 import type { CaptureIndex } from './capture-index.js';
+import { SequentialPass } from './sequential-pass.js';
 
-/** Milliseconds of work per slice before yielding to input and rendering. */
-const SLICE_MS = 12;
-
-export class FilterScan {
+export class FilterScan extends SequentialPass {
   private hits = new Uint32Array(1024);
   private nHits = 0;
-  private next = 0;
-  private cancelled = false;
-  private finished = false;
-  private readonly dissector: PacketDissector;
-  private readonly listeners = new Set<() => void>();
-  private unsubscribe: (() => void) | undefined;
-  private waiting = false;
-  private scheduled = false;
   private errorText: string | undefined;
 
   constructor(
-    private readonly index: CaptureIndex,
+    index: CaptureIndex,
     readonly text: string,
     private readonly match: (p: Packet) => boolean,
   ) {
-    this.dissector = new PacketDissector({ prefs: index.prefs, reassemble: index.reassemble });
+    super(index);
   }
 
   /** Matching frames found so far. */
@@ -40,10 +30,6 @@ export class FilterScan {
   /** Frames examined so far. */
   get scanned(): number {
     return this.next;
-  }
-
-  get done(): boolean {
-    return this.finished;
   }
 
   /** A filter that threw at run time: the scan stops and says why. */
@@ -68,60 +54,14 @@ export class FilterScan {
     return lo;
   }
 
-  subscribe(fn: () => void): () => void {
-    this.listeners.add(fn);
-    return () => this.listeners.delete(fn);
+  protected visit(i: number, p: Packet): void {
+    if (this.match(p)) this.push(i);
   }
 
-  start(): void {
-    this.unsubscribe = this.index.subscribe(() => {
-      if (this.waiting) {
-        this.waiting = false;
-        this.schedule();
-      }
-    });
-    this.schedule();
-  }
-
-  cancel(): void {
-    this.cancelled = true;
-    this.unsubscribe?.();
-    this.listeners.clear();
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.cancelled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.slice();
-    });
-  }
-
-  private slice(): void {
-    if (this.cancelled) return;
-    const t0 = performance.now();
-    try {
-      while (this.next < this.index.count) {
-        const i = this.next++;
-        if (this.match(this.dissector.dissect(this.index.frame(i)))) this.push(i);
-        if ((i & 63) === 0 && performance.now() - t0 > SLICE_MS) break;
-      }
-    } catch (e) {
-      this.errorText = e instanceof Error ? e.message : String(e);
-      this.finish();
-      return;
-    }
-    if (this.next < this.index.count) this.schedule();
-    else if (this.index.done) this.finish();
-    else this.waiting = true;
-    this.emit();
-  }
-
-  private finish(): void {
-    this.finished = true;
-    this.unsubscribe?.();
-    this.emit();
+  /** A filter that throws at run time stops the scan and says why. */
+  protected override failed(e: unknown): boolean {
+    this.errorText = e instanceof Error ? e.message : String(e);
+    return true;
   }
 
   private push(i: number): void {
@@ -131,9 +71,5 @@ export class FilterScan {
       this.hits = b;
     }
     this.hits[this.nHits++] = i;
-  }
-
-  private emit(): void {
-    for (const fn of this.listeners) fn();
   }
 }

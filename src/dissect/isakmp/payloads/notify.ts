@@ -22,6 +22,16 @@ import { Reader } from '../../../core/reader.js';
 import { node, type TreeNode } from '../../../core/tree.js';
 import type { DecodedPayload, PayloadContext, PayloadDecoder } from '../payload.js';
 import { bytesAt, codeNode, restAt, spanNode, u16At, u32At, u8At, utf8, type Span } from './misc.js';
+// The SA payload's tables are the single source for these codes (RESPONDER-LIFETIME carries SA attributes).
+import {
+  IKEV1_ATTR_TYPES as IKE_ATTR_TYPES,
+  IKEV1_PROTOCOL_IDS,
+  IKEV2_PROTOCOL_IDS,
+  IPSEC_ATTR_TYPES,
+  ISAKMP_DOI as DOI_VALUES,
+  KE_METHODS,
+  LIFE_TYPES,
+} from './sa-tables.js';
 
 // ------------------------------------------------------------------ tables
 
@@ -192,21 +202,6 @@ export const IKEV2_NOTIFY_TYPES = codeTable(
 /** IKEv2 error types are below 16384, status types from 16384 (RFC 7296 §3.10.1). */
 export const IKEV2_NOTIFY_STATUS_MIN = 16384;
 
-/** IKEv1 Domain of Interpretation, RFC 2408 §3.4 (0 ISAKMP) and RFC 2407 (1 IPsec), RFC 6407 (2 GDOI). */
-export const DOI_VALUES = codeTable('DOI', { 0: 'ISAKMP', 1: 'IPSEC', 2: 'GDOI' }, [{ min: 3, max: 0xffffffff, name: 'Unassigned' }]);
-
-/** IKEv1 protocol ids, RFC 2407 §4.4.1. */
-export const IKEV1_PROTOCOL_IDS = codeTable('IKEv1ProtocolID', { 0: 'RESERVED', 1: 'ISAKMP', 2: 'IPSEC_AH', 3: 'IPSEC_ESP', 4: 'IPCOMP', 5: 'GIGABEAM_RADIO' }, [
-  { min: 6, max: 248, name: 'RESERVED to IANA' },
-  { min: 249, max: 255, name: 'Private USE' },
-]);
-
-/** IKEv2 Security Protocol Identifiers, RFC 7296 §3.3.1 and IANA (RFC 4595 FC, RFC 9838 GIKE_UPDATE). */
-export const IKEV2_PROTOCOL_IDS = codeTable('IKEv2ProtocolID', { 0: 'RESERVED', 1: 'IKE', 2: 'AH', 3: 'ESP', 4: 'FC_ESP_HEADER', 5: 'FC_CT_AUTHENTICATION', 6: 'GIKE_UPDATE' }, [
-  { min: 7, max: 200, name: 'Unassigned' },
-  { min: 201, max: 255, name: 'Private Use' },
-]);
-
 /** RFC 7427 §7 / IANA "IKEv2 Hash Algorithms". */
 export const SIGNATURE_HASH_ALGORITHMS = codeTable(
   'HashAlgorithm',
@@ -217,105 +212,12 @@ export const SIGNATURE_HASH_ALGORITHMS = codeTable(
   ],
 );
 
-/** IKEv2 Key Exchange Methods (transform type 4), for INVALID_KE_PAYLOAD: RFC 7296 §3.3.2 and IANA. */
-export const KE_METHODS = codeTable(
-  'KEMethod',
-  {
-    0: 'NONE',
-    1: '768-bit MODP Group',
-    2: '1024-bit MODP Group',
-    5: '1536-bit MODP Group',
-    14: '2048-bit MODP Group',
-    15: '3072-bit MODP Group',
-    16: '4096-bit MODP Group',
-    17: '6144-bit MODP Group',
-    18: '8192-bit MODP Group',
-    19: '256-bit random ECP group',
-    20: '384-bit random ECP group',
-    21: '521-bit random ECP group',
-    22: '1024-bit MODP Group with 160-bit Prime Order Subgroup',
-    23: '2048-bit MODP Group with 224-bit Prime Order Subgroup',
-    24: '2048-bit MODP Group with 256-bit Prime Order Subgroup',
-    25: '192-bit Random ECP Group',
-    26: '224-bit Random ECP Group',
-    27: 'brainpoolP224r1',
-    28: 'brainpoolP256r1',
-    29: 'brainpoolP384r1',
-    30: 'brainpoolP512r1',
-    31: 'Curve25519',
-    32: 'Curve448',
-    33: 'GOST3410_2012_256',
-    34: 'GOST3410_2012_512',
-    35: 'ML-KEM-512',
-    36: 'ML-KEM-768',
-    37: 'ML-KEM-1024',
-  },
-  [
-    { min: 3, max: 4, name: 'Reserved' },
-    { min: 6, max: 13, name: 'Reserved' },
-    { min: 38, max: 1023, name: 'Unassigned' },
-    { min: 1024, max: 65535, name: 'Private Use' },
-  ],
-);
-
 /** RFC 5685 §4: Gateway Identity Types. */
 export const GATEWAY_ID_TYPES = codeTable('GatewayIDType', { 1: 'IPv4 address', 2: 'IPv6 address', 3: 'FQDN' }, [
   { min: 0, max: 0, name: 'Reserved' },
   { min: 4, max: 240, name: 'Unassigned' },
   { min: 241, max: 255, name: 'Private Use' },
 ]);
-
-/** IPsec DOI SA attributes, RFC 2407 §4.5 (for RESPONDER-LIFETIME on an IPsec SA). */
-export const IPSEC_ATTR_TYPES = codeTable(
-  'IPsecAttr',
-  {
-    1: 'SA-Life-Type',
-    2: 'SA-Life-Duration',
-    3: 'Group-Description',
-    4: 'Encapsulation-Mode',
-    5: 'Authentication-Algorithm',
-    6: 'Key-Length',
-    7: 'Key-Rounds',
-    8: 'Compress-Dictionary-Size',
-    9: 'Compress-Private-Algorithm',
-    10: 'ECN Tunnel',
-    11: 'Extended (64-bit) Sequence Number',
-  },
-  [
-    { min: 12, max: 32000, name: 'Reserved' },
-    { min: 32001, max: 32767, name: 'Private Use' },
-  ],
-);
-
-/** IKE (phase 1) SA attributes, RFC 2409 Appendix A (for RESPONDER-LIFETIME on the ISAKMP SA). */
-export const IKE_ATTR_TYPES = codeTable(
-  'IKEAttr',
-  {
-    1: 'Encryption-Algorithm',
-    2: 'Hash-Algorithm',
-    3: 'Authentication-Method',
-    4: 'Group-Description',
-    5: 'Group-Type',
-    6: 'Group-Prime/Irreducible-Polynomial',
-    7: 'Group-Generator-One',
-    8: 'Group-Generator-Two',
-    9: 'Group-Curve-A',
-    10: 'Group-Curve-B',
-    11: 'Life-Type',
-    12: 'Life-Duration',
-    13: 'PRF',
-    14: 'Key-Length',
-    15: 'Field-Size',
-    16: 'Group-Order',
-  },
-  [
-    { min: 17, max: 16383, name: 'Reserved' },
-    { min: 16384, max: 32767, name: 'Private Use' },
-  ],
-);
-
-/** Life type values (RFC 2407 §4.5 SA Life Type; RFC 2409 Appendix A Life Type). */
-export const LIFE_TYPES = codeTable('LifeType', { 1: 'Seconds', 2: 'Kilobytes' }, [{ min: 0, max: 0, name: 'Reserved' }]);
 
 // ------------------------------------------------------------------ fields
 

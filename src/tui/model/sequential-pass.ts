@@ -1,0 +1,105 @@
+/**
+ * A sequential background pass over the indexed frames: one PacketDissector
+ * (so reassembly and time references are exactly those of `espy -r`), run in
+ * short slices between which the UI stays live, following the index while the
+ * index is still loading. Subclasses say what to do with each packet
+ * (`visit`) and what to build when the last frame has been seen (`completed`).
+ */
+import { PacketDissector, type Packet } from '../../dissect/packet.js';
+import type { CaptureIndex } from './capture-index.js';
+
+/** Milliseconds of work per slice before yielding to input and rendering. */
+const SLICE_MS = 12;
+
+export abstract class SequentialPass {
+  /** Index of the next frame to visit (= frames visited so far). */
+  protected next = 0;
+  private cancelled = false;
+  private finished = false;
+  private scheduled = false;
+  /** Caught up with a still-loading index: resume when it grows. */
+  private waiting = false;
+  private readonly dissector: PacketDissector;
+  private readonly listeners = new Set<() => void>();
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(protected readonly index: CaptureIndex) {
+    this.dissector = new PacketDissector({ prefs: index.prefs, reassemble: index.reassemble });
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  subscribe(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  start(): void {
+    this.unsubscribe = this.index.subscribe(() => {
+      if (this.waiting) {
+        this.waiting = false;
+        this.schedule();
+      }
+    });
+    this.schedule();
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.unsubscribe?.();
+    this.listeners.clear();
+  }
+
+  /** Called for every frame, in file order. */
+  protected abstract visit(i: number, p: Packet): void;
+
+  /** Called once after the last frame. */
+  protected completed(): void {}
+
+  /** A visit threw: return true to end the pass there (the subclass records why), false to rethrow. */
+  protected failed(_e: unknown): boolean {
+    return false;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.cancelled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.slice();
+    });
+  }
+
+  private slice(): void {
+    if (this.cancelled || this.finished) return;
+    const t0 = performance.now();
+    try {
+      while (this.next < this.index.count) {
+        const i = this.next++;
+        this.visit(i, this.dissector.dissect(this.index.frame(i)));
+        if ((i & 63) === 0 && performance.now() - t0 > SLICE_MS) break;
+      }
+    } catch (e) {
+      if (!this.failed(e)) throw e;
+      this.finish();
+      this.emit();
+      return;
+    }
+    if (this.next < this.index.count) this.schedule();
+    else if (this.index.done) this.finish();
+    else this.waiting = true;
+    this.emit();
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.unsubscribe?.();
+    this.completed();
+  }
+
+  private emit(): void {
+    for (const fn of this.listeners) fn();
+  }
+}
