@@ -248,7 +248,7 @@ test('CLI: -z ike,sessions / ike,flow / esp,sas in text and JSON', (t) => {
   const c = byName('sw-ikev2-natt');
   if (!c) return t.skip('generated fixtures missing');
   const file = pcap(c.case);
-  assert.deepEqual(STATS.map(([n]) => n), ['ike,sessions', 'ike,flow', 'esp,sas']);
+  assert.deepEqual(STATS.map(([n]) => n), ['ike,sessions', 'ike,flow', 'esp,sas', 'conv,ip', 'conv,ipv6']);
   const text = espy(['-r', file, '-q', '-z', 'ike,sessions']);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, new RegExp(`IKE SA #0 +IKEv2 +${c.ike_sas[0]!.spi_i}/${c.ike_sas[0]!.spi_r}`));

@@ -39,6 +39,11 @@
  *                "ike_sa": 0 | null, "link": "spi" | "peers" | "none", "child_sa": 0 | null }
  *
  * `-z esp,sas` prints `{ "flows": [Flow] }`.
+ *
+ * Each document starts with a `"schema"` id: `"espy.sessions/1"` (ike,sessions)
+ * or `"espy.esp-sas/1"` (esp,sas), specified by schema/espy-sessions.schema.json
+ * and schema/espy-esp-sas.schema.json (JSON Schema 2020-12, checked by
+ * test/json-schema.test.ts).
  */
 import type { PacketTime, ProposalObs } from './observe.js';
 import type { Flow, IkeMessage, IkeSa, SessionModel } from './model.js';
@@ -147,12 +152,15 @@ export function ikeSaJson(s: IkeSa) {
   };
 }
 
+export const SESSIONS_SCHEMA = 'espy.sessions/1';
+export const ESP_SAS_SCHEMA = 'espy.esp-sas/1';
+
 export function sessionsJson(m: SessionModel): string {
-  return JSON.stringify({ ike_sas: m.ikeSas.map(ikeSaJson), flows: m.flows.map(flowJson) }, null, 1) + '\n';
+  return JSON.stringify({ schema: SESSIONS_SCHEMA, ike_sas: m.ikeSas.map(ikeSaJson), flows: m.flows.map(flowJson) }, null, 1) + '\n';
 }
 
 export function espSasJson(m: SessionModel): string {
-  return JSON.stringify({ flows: m.flows.map(flowJson) }, null, 1) + '\n';
+  return JSON.stringify({ schema: ESP_SAS_SCHEMA, flows: m.flows.map(flowJson) }, null, 1) + '\n';
 }
 
 // ---------------------------------------------------------------- text

@@ -12,6 +12,7 @@
  * Quick Mode / Informational has its own MID, RFC 2409 §5.5).
  */
 import type { Packet } from '../dissect/packet.js';
+import { ikev1FragmentOf } from '../dissect/isakmp/fragments.js';
 import { checkNatd, natVerdict, v1Hash, type NatdCheck, type Side } from './natd.js';
 import {
   endpointText,
@@ -147,7 +148,13 @@ export class SessionBuilder {
     const layers = p.layers;
     for (let i = 1; i < layers.length; i++) {
       const id = layers[i]!.spec.id;
-      if (id === 'isakmp') return this.addIke(p, i);
+      if (id === 'isakmp') {
+        // A reassembled IKEv1 message follows its last fragment: the message counts, its fragments do not.
+        let last = i;
+        for (let j = i + 1; j < layers.length; j++) if (layers[j]!.spec.id === 'isakmp') last = j;
+        if (ikev1FragmentOf(layers[last]!.record as IsakmpRecord)) return undefined;
+        return this.addIke(p, last);
+      }
       if (id === 'esp' || id === 'ah') return this.addSa(p, i);
       if (id === 'udpencap' && (layers[i]!.record as { kind?: string }).kind === 'keepalive') {
         const ep = endpointsOf(p, i);

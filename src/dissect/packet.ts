@@ -3,7 +3,8 @@
  * each dissector's next-layer hint through the registry's dispatch tables.
  *
  * `PacketDissector` holds the only cross-packet state of dissection (time
- * references and IP reassembly); the dissectors themselves are stateless.
+ * references, IP reassembly and IKEv1 fragment reassembly); the dissectors
+ * themselves are stateless.
  */
 import type { Frame } from '../capture/types.js';
 import { node, type TreeNode } from '../core/tree.js';
@@ -14,6 +15,9 @@ import { dissectData } from './data.js';
 import { ETHERTYPE_TABLE, IPPROTO_TABLE, LINK_TABLE } from './registry.js';
 import { dissectEsp, dissectIsakmp, dissectNatt } from './ipsec.js';
 import { IpReassembler } from './reassembly.js';
+import { IkeFragmentReassembler, ikev1FragmentOf } from './isakmp/fragments.js';
+import type { IsakmpRecord } from './isakmp/isakmp.js';
+import { toHex } from '../core/bytes.js';
 import { COMMON_NOTES, note } from '../core/notes.js';
 import { codeName } from '../core/codes.js';
 import { LINK_TYPES } from './frame.js';
@@ -34,19 +38,22 @@ const MAX_LAYERS = 24;
 
 export interface PacketDissectorOptions {
   prefs?: DissectPrefs;
-  /** Reassemble IP fragments (default true). */
+  /** Reassemble IP fragments and IKEv1 (Cisco) fragments (default true). */
   reassemble?: boolean;
 }
 
 export class PacketDissector {
   readonly prefs: DissectPrefs;
   private readonly reassembler: Reassembler | undefined;
+  /** IKEv1 fragments, per IKE SA and Fragment ID (a separate pass over completed ISAKMP layers). */
+  private readonly ikeFragments: IkeFragmentReassembler | undefined;
   private firstTime: number | undefined;
   private prevTime: number | undefined;
 
   constructor(opts: PacketDissectorOptions = {}) {
     this.prefs = opts.prefs ?? DEFAULT_PREFS;
     this.reassembler = opts.reassemble === false ? undefined : new IpReassembler();
+    this.ikeFragments = opts.reassemble === false ? undefined : new IkeFragmentReassembler();
   }
 
   dissect(frame: Frame): Packet {
@@ -68,10 +75,29 @@ export class PacketDissector {
 
     let src = 0;
     let buf = frame.data;
+    let ikeFragmentSeen = false;
     while (res) {
-      if (res.layer) layers.push(res.layer);
+      const pushed = res.layer;
+      if (pushed) layers.push(pushed);
       const hint: NextHint | undefined = res.next;
       res = undefined;
+      if (pushed && pushed.spec.id === 'isakmp' && this.ikeFragments && !ikeFragmentSeen) {
+        // An IKEv1 message that is one Fragment payload: at most one per packet (a reassembled message is not fed again).
+        const frag = ikev1FragmentOf(pushed.record as IsakmpRecord);
+        if (frag) {
+          ikeFragmentSeen = true;
+          const direction = ctx.ip ? `${toHex(ctx.ip.src)}>${toHex(ctx.ip.dst)}` : '';
+          const out = this.ikeFragments.add(frame.number, { ...frag, direction });
+          if (out.complete) {
+            sources.push({ name: 'Reassembled ISAKMP', bytes: out.bytes });
+            src = sources.length - 1;
+            buf = out.bytes;
+            if (out.describe) layers.push(out.describe(src));
+            res = dissectIsakmp(ctx, src, buf, 0, buf.length);
+            continue;
+          }
+        }
+      }
       if (!hint || layers.length > MAX_LAYERS) break;
       if (hint.ip) ctx = { frame, prefs: this.prefs, ip: hint.ip };
       let { offset, end } = hint;

@@ -2,6 +2,11 @@
  * JSON output (`-T json` array, `-T jsonl` one object per line). The shape
  * is espy's own: every layer with its tree (ids, values, byte ranges) and
  * every note with its registry id, group and severity.
+ *
+ * Every packet object starts with `"schema": "espy.packet/1"` (PACKET_SCHEMA);
+ * the shape is specified by schema/espy-packet.schema.json (JSON Schema
+ * 2020-12, checked against every fixture by test/json-schema.test.ts). Adding
+ * an optional key keeps the id; renaming or removing one bumps it.
  */
 import type { FieldDef } from '../../core/fields.js';
 import type { Note } from '../../core/notes.js';
@@ -9,6 +14,9 @@ import { toHex } from '../../core/bytes.js';
 import { displayValue, fieldText, nodeLine, type TreeNode, type Value } from '../../core/tree.js';
 import { layerTree, type Packet } from '../../dissect/packet.js';
 import { FieldExtractor } from './fields.js';
+
+/** Schema id of one per-packet object (`-T json` array element, `-T jsonl` line). */
+export const PACKET_SCHEMA = 'espy.packet/1';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -47,6 +55,7 @@ export function noteJson(n: Note): { [k: string]: Json } {
 export function packetJson(p: Packet, fields: FieldExtractor | undefined, withHex: boolean): string {
   const f = p.frame;
   const o: { [k: string]: Json } = {
+    schema: PACKET_SCHEMA,
     frame: f.number,
     time: `${f.tsSec}.${String(f.tsNsec).padStart(9, '0')}`,
     len: f.origLen,
