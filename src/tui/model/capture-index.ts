@@ -31,6 +31,9 @@ import type { FragmentsRecord } from '../../dissect/reassembly.js';
 import { Lru } from './lru.js';
 import { FileFrameStore, MemoryFrameStore, type FrameStore } from './frame-store.js';
 
+/** Layers that say a frame completes a reassembly (their records list the contributing frames). */
+const REASSEMBLY_LAYERS: ReadonlySet<string> = new Set(['ip.fragments', 'ipv6.fragments', 'isakmp.fragments']);
+
 export interface CaptureIndexOptions {
   prefs?: DissectPrefs;
   /** IP fragment reassembly (default true, as in the CLI). */
@@ -298,7 +301,8 @@ export class CaptureIndex {
   private noteReassembly(i: number, p: Packet): void {
     const frames = new Set<number>();
     for (const l of p.layers) {
-      if (l.spec.id !== 'ip.fragments' && l.spec.id !== 'ipv6.fragments') continue;
+      // IP fragments and IKEv1 (Cisco) fragments: both records list the frames they were built from.
+      if (!REASSEMBLY_LAYERS.has(l.spec.id)) continue;
       for (const fr of (l.record as FragmentsRecord).fragments) frames.add(fr.frame);
     }
     if (!frames.size) return;
