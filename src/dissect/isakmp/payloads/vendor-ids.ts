@@ -66,7 +66,7 @@ export const VENDOR_IDS: readonly VendorIdEntry[] = [
   { prefix: '4485152d18b6bbcd0be8a8469579ddcc', name: "draft-ietf-ipsec-nat-t-ike-00", short: "NAT-T draft-00" },
   { prefix: '16f6ca16e4a4066d83821a0f0aeaa862', name: "draft-ietf-ipsec-nat-t-ike-01", short: "NAT-T draft-01" },
   { prefix: 'cd60464335df21f87cfdb2fc68b6a448', name: "draft-ietf-ipsec-nat-t-ike-02", short: "NAT-T draft-02" },
-  { prefix: '90cb80913ebb696e086381b5ec427b1f', name: "draft-ietf-ipsec-nat-t-ike-02\\n", short: "NAT-T draft-02\\\\n" },
+  { prefix: '90cb80913ebb696e086381b5ec427b1f', name: "draft-ietf-ipsec-nat-t-ike-02\\n", short: "NAT-T draft-02\\n" },
   { prefix: '7d9419a65310ca6f2c179d9215529d56', name: "draft-ietf-ipsec-nat-t-ike-03", short: "NAT-T draft-03" },
   { prefix: '9909b64eed937c6573de52ace952fa6b', name: "draft-ietf-ipsec-nat-t-ike-04", short: "NAT-T draft-04" },
   { prefix: '80d0bb3def54565ee84645d4c85ce3ee', name: "draft-ietf-ipsec-nat-t-ike-05", short: "NAT-T draft-05" },
