@@ -83,7 +83,8 @@ export async function runRead(o: ReadOptions): Promise<number> {
       for (const frame of batch) {
         if (o.count !== undefined && seen >= o.count) break outer;
         seen++;
-        await printer.packet(dissector.dissect(frame));
+        const written = printer.packet(dissector.dissect(frame));
+        if (written) await written;
       }
       await printer.flush();
     }
@@ -123,16 +124,21 @@ export class PacketPrinter {
     if (o.format === 'json' && !o.quiet) this.out.push('[\n');
   }
 
-  async packet(p: Packet): Promise<void> {
+  /**
+   * Render one packet. Returns a promise only when the output had to be
+   * written (every 1 MiB, or each packet with -l): on the hot path a million
+   * packets must not each allocate and await a promise.
+   */
+  packet(p: Packet): Promise<void> | undefined {
     const o = this.o;
-    if (o.filter && !o.filter(p)) return;
+    if (o.filter && !o.filter(p)) return undefined;
     for (const s of o.stats) s.add(p);
-    if (o.quiet) return;
+    if (o.quiet) return undefined;
     if (o.format === 'json') {
       this.out.push((this.first ? '' : ',\n') + packetJson(p, this.extractor, o.hex));
       this.first = false;
     } else this.out.push(this.render(p));
-    if (o.flush || this.out.pending > 1 << 20) await this.out.flush();
+    return o.flush || this.out.pending > 1 << 20 ? this.out.flush() : undefined;
   }
 
   flush(): Promise<void> {
