@@ -5,6 +5,7 @@
  * stopped by Ctrl-C (or killed) never leaves a half-written block behind
  * except the one being written at that instant.
  */
+import { concatAll, concatBytes } from '../core/bytes.js';
 import * as fs from 'node:fs';
 
 export interface WriterInterface {
@@ -52,18 +53,6 @@ function block(type: number, body: Uint8Array): Uint8Array {
   return b;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const END_OF_OPT = new Uint8Array(4);
 
@@ -76,7 +65,7 @@ export function sectionHeaderBlock(application = 'espy'): Uint8Array {
   // Section length unknown (-1): the file is written as a stream.
   v.setUint32(8, 0xffffffff, true);
   v.setUint32(12, 0xffffffff, true);
-  return block(BT_SHB, concat([fixed, option(4, utf8(application)), END_OF_OPT]));
+  return block(BT_SHB, concatBytes(fixed, option(4, utf8(application)), END_OF_OPT));
 }
 
 export function interfaceDescriptionBlock(i: WriterInterface): Uint8Array {
@@ -89,7 +78,7 @@ export function interfaceDescriptionBlock(i: WriterInterface): Uint8Array {
   if (i.description !== undefined) opts.push(option(3, utf8(i.description)));
   opts.push(option(9, Uint8Array.of(i.tsResol ?? 9)));
   opts.push(END_OF_OPT);
-  return block(BT_IDB, concat(opts));
+  return block(BT_IDB, concatAll(opts));
 }
 
 export function enhancedPacketBlock(p: WriterPacket, tsResol: 6 | 9): Uint8Array {
@@ -140,7 +129,7 @@ export class PcapngWriter {
   /** Writes everything buffered so far in one system call. */
   flush(): void {
     if (!this.pending.length || this.closed) return;
-    const buf = this.pending.length === 1 ? this.pending[0]! : concat(this.pending);
+    const buf = this.pending.length === 1 ? this.pending[0]! : concatAll(this.pending);
     this.pending = [];
     let off = 0;
     while (off < buf.length) off += fs.writeSync(this.fd, buf, off, buf.length - off);

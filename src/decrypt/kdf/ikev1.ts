@@ -5,18 +5,7 @@
  */
 import { hashOf, type EncrRow, type HashRow, type PrfRow } from '../algorithms.js';
 import { prf } from './ikev2.js';
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+import { concatBytes as concat } from '../../core/bytes.js';
 
 /** Pre-shared keys: SKEYID = prf(pre-shared-key, Ni_b | Nr_b) (RFC 2409 §5). */
 export function skeyidPsk(row: PrfRow, psk: Uint8Array, niB: Uint8Array, nrB: Uint8Array): Uint8Array {

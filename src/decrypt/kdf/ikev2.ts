@@ -4,18 +4,7 @@
  * AES-XCBC/CMAC PRFs (RFC 4434, RFC 4615) treat the Ni | Nr key differently (§2.14) and throw.
  */
 import { encrKeymatLen, hashOf, type EncrRow, type IntegRow, type PrfRow } from '../algorithms.js';
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+import { concatBytes as concat } from '../../core/bytes.js';
 
 /** prf(K, S) for an HMAC PRF row. */
 export function prf(row: PrfRow, key: Uint8Array, data: Uint8Array): Uint8Array {
