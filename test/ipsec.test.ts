@@ -21,22 +21,10 @@ import { describeCode } from '../src/core/codes.js';
 import { nodeLine, type TreeNode } from '../src/core/tree.js';
 import type { Frame } from '../src/capture/types.js';
 import { openCapture } from '../src/capture/index.js';
+import { bytes, fill, seq, u16, u32, type Part } from './bytes.js';
 
 // ---------------------------------------------------------------- helpers
 
-type Part = number | readonly number[] | Uint8Array;
-function bytes(...parts: Part[]): Uint8Array {
-  const out: number[] = [];
-  for (const p of parts) {
-    if (typeof p === 'number') out.push(p);
-    else out.push(...p);
-  }
-  return Uint8Array.from(out);
-}
-const u16 = (n: number) => [(n >> 8) & 0xff, n & 0xff];
-const u32 = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-const fill = (n: number, v: number) => new Array<number>(n).fill(v);
-const seq = (n: number, start = 0) => Array.from({ length: n }, (_, i) => (start + i) & 0xff);
 
 function frameOf(data: Uint8Array, linkType = 101, number = 1): Frame {
   return { number, tsSec: 1_700_000_000, tsNsec: 0, linkType, caplen: data.length, origLen: data.length, data, interfaceId: 0, fileOffset: 0 };

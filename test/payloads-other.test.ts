@@ -29,22 +29,10 @@ import { CP_PRODUCTS, MS_NT5_VERSIONS, matchVendorId } from '../src/dissect/isak
 import { VENDOR_IDS } from '../src/dissect/isakmp/payloads/vendor-ids.js';
 import { OTHER_GROUP } from '../src/dissect/isakmp/payloads/group-other.js';
 import { GENERATED, HAVE_TSHARK, espy, tshark } from './helpers.js';
+import { ascii, bytes, seq, u16, u32, type Part } from './bytes.js';
 
 // ---------------------------------------------------------------- helpers
 
-type Part = number | readonly number[] | Uint8Array;
-function bytes(...parts: Part[]): Uint8Array {
-  const out: number[] = [];
-  for (const p of parts) {
-    if (typeof p === 'number') out.push(p);
-    else out.push(...p);
-  }
-  return Uint8Array.from(out);
-}
-const u16 = (n: number) => [(n >> 8) & 0xff, n & 0xff];
-const u32 = (n: number) => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-const ascii = (s: string) => [...Buffer.from(s, 'latin1')];
-const seq = (n: number, start = 0) => Array.from({ length: n }, (_, i) => (start + i) & 0xff);
 
 /** One ISAKMP message with a single payload of `type` carrying `body`. */
 function msg(major: 1 | 2, type: number, body: Part, o: { exch?: number; flags?: number } = {}): Uint8Array {

@@ -20,20 +20,10 @@ import type { KePayload } from '../src/dissect/isakmp/payloads/ke.js';
 import type { DeletePayload } from '../src/dissect/isakmp/payloads/delete.js';
 import type { CfgPayload } from '../src/dissect/isakmp/payloads/config.js';
 import { GENERATED, HAVE_TSHARK, espy, generatedCases, rows, tshark } from './helpers.js';
+import { bytes, u16, u32, type Part } from './bytes.js';
 
 // ---------------------------------------------------------------- helpers
 
-type Part = number | readonly number[] | Uint8Array;
-function bytes(...parts: Part[]): Uint8Array {
-  const out: number[] = [];
-  for (const p of parts) {
-    if (typeof p === 'number') out.push(p);
-    else out.push(...p);
-  }
-  return Uint8Array.from(out);
-}
-const u16 = (n: number) => [n >> 8, n & 255];
-const u32 = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
 /** Generic substructure/payload header + body. */
 const sub = (next: number, body: Uint8Array) => bytes(next, 0, u16(body.length + 4), body);
 const tv = (type: number, value: number) => bytes(u16(0x8000 | type), u16(value));
