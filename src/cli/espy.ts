@@ -72,6 +72,10 @@ function applyPref(prefs: { checkIpChecksum: boolean; checkL4Checksum: boolean }
 export async function main(argv: string[]): Promise<number> {
   // `espy replay …` has its own options (src/cli/replay.ts), loaded only when used.
   if (argv[0] === 'replay') return (await import('./replay.js')).replayMain(argv.slice(1));
+  // Subcommands with their own options, each in its own module.
+  if (argv[0] === 'audit') return (await import('./audit.js')).auditMain(argv.slice(1));
+  if (argv[0] === 'check') return (await import('./check.js')).checkMain(argv.slice(1));
+  if (argv[0] === 'keys') return (await import('./keys.js')).keysMain(argv.slice(1));
   // `espy tui …`: the same options, always the terminal UI (src/cli/tui.ts).
   const forceTui = argv[0] === 'tui';
   if (forceTui) argv = argv.slice(1);

@@ -4,6 +4,7 @@
  * by the Next Header field: transport-mode TCP/UDP/ICMP, tunnel-mode inner
  * IPv4 (4) or IPv6 (41).
  */
+import type { AhVerified } from './decrypt-hooks.js';
 import { defineFields } from '../core/fields.js';
 import { defineNotes, note } from '../core/notes.js';
 import { node, type TreeNode } from '../core/tree.js';
@@ -38,6 +39,8 @@ export interface AhRecord {
   /** ICV bytes (a view); shorter than declared when the length runs past the data. */
   icv?: Uint8Array;
   truncated?: boolean;
+  /** Set by the decryption engine on a replacement layer (src/dissect/decrypt-hooks.ts). */
+  verified?: AhVerified;
 }
 
 /** Header bytes declared by Payload Len (RFC 4302 §2.2: (len + 2) × 4). */

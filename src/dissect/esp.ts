@@ -11,6 +11,7 @@ import { defineFields } from '../core/fields.js';
 import { defineNotes, note, type Note } from '../core/notes.js';
 import { be32 } from '../core/reader.js';
 import { node, type TreeNode } from '../core/tree.js';
+import type { EspDecrypted } from './decrypt-hooks.js';
 import { runDissector, type Dissector, type Layer, type LayerSpec } from './layer.js';
 
 /** SPI (4) + Sequence Number (4), RFC 4303 §2. */
@@ -38,6 +39,8 @@ export interface EspRecord {
   dataOffset?: number;
   dataLength?: number;
   truncated?: boolean;
+  /** Set by the decryption engine on a replacement layer (src/dissect/decrypt-hooks.ts). */
+  decrypted?: EspDecrypted;
 }
 
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');

@@ -10,6 +10,7 @@ import { dissectIsakmpMessage, isakmpFields, isakmpNotes } from './isakmp/isakmp
 import { dissectNattPayload, nattFields, nattNotes } from './natt.js';
 import { dissectEspPacket, espFields, espNotes } from './esp.js';
 import { ahFields, ahNotes, dissectAh } from './ah.js';
+import { decryptNotes } from './decrypt-hooks.js';
 import { isakmpFragmentFields, isakmpFragmentNotes } from './isakmp/fragments.js';
 
 /** IP protocol number → dissector (50 ESP, 51 AH). */
@@ -24,4 +25,4 @@ export const dissectNatt: Dissector<any> = dissectNattPayload;
 /** ESP starting at the SPI (used for ESP-in-UDP). */
 export const dissectEsp: Dissector<any> = dissectEspPacket;
 export const IPSEC_FIELD_TABLES: ReadonlyArray<Readonly<Record<string, FieldDef>>> = [isakmpFields, ...PAYLOAD_FIELD_TABLES, isakmpFragmentFields, nattFields, espFields, ahFields];
-export const IPSEC_NOTE_TABLES: ReadonlyArray<Readonly<Record<string, NoteDef>>> = [isakmpNotes, ...PAYLOAD_NOTE_TABLES, isakmpFragmentNotes, nattNotes, espNotes, ahNotes];
+export const IPSEC_NOTE_TABLES: ReadonlyArray<Readonly<Record<string, NoteDef>>> = [isakmpNotes, ...PAYLOAD_NOTE_TABLES, isakmpFragmentNotes, nattNotes, espNotes, ahNotes, decryptNotes];

@@ -17,6 +17,9 @@ import { dissectEsp, dissectIsakmp, dissectNatt } from './ipsec.js';
 import { IpReassembler } from './reassembly.js';
 import { IkeFragmentReassembler, ikev1FragmentOf } from './isakmp/fragments.js';
 import type { IsakmpRecord } from './isakmp/isakmp.js';
+import type { EspRecord } from './esp.js';
+import type { AhRecord } from './ah.js';
+import type { DecryptHooks } from './decrypt-hooks.js';
 import { toHex } from '../core/bytes.js';
 import { COMMON_NOTES, note } from '../core/notes.js';
 import { codeName } from '../core/codes.js';
@@ -40,6 +43,8 @@ export interface PacketDissectorOptions {
   prefs?: DissectPrefs;
   /** Reassemble IP fragments and IKEv1 (Cisco) fragments (default true). */
   reassemble?: boolean;
+  /** Decryption (src/decrypt/engine.ts): called after each ISAKMP, ESP and AH layer. */
+  decrypt?: DecryptHooks;
 }
 
 export class PacketDissector {
@@ -47,6 +52,7 @@ export class PacketDissector {
   private readonly reassembler: Reassembler | undefined;
   /** IKEv1 fragments, per IKE SA and Fragment ID (a separate pass over completed ISAKMP layers). */
   private readonly ikeFragments: IkeFragmentReassembler | undefined;
+  private readonly hooks: DecryptHooks | undefined;
   private firstTime: number | undefined;
   private prevTime: number | undefined;
 
@@ -54,6 +60,7 @@ export class PacketDissector {
     this.prefs = opts.prefs ?? DEFAULT_PREFS;
     this.reassembler = opts.reassemble === false ? undefined : new IpReassembler();
     this.ikeFragments = opts.reassemble === false ? undefined : new IkeFragmentReassembler();
+    this.hooks = opts.decrypt;
   }
 
   dissect(frame: Frame): Packet {
@@ -79,7 +86,7 @@ export class PacketDissector {
     while (res) {
       const pushed = res.layer;
       if (pushed) layers.push(pushed);
-      const hint: NextHint | undefined = res.next;
+      const hint0: NextHint | undefined = res.next;
       res = undefined;
       if (pushed && pushed.spec.id === 'isakmp' && this.ikeFragments && !ikeFragmentSeen) {
         // An IKEv1 message that is one Fragment payload: at most one per packet (a reassembled message is not fed again).
@@ -98,7 +105,35 @@ export class PacketDissector {
           }
         }
       }
-      if (!hint || layers.length > MAX_LAYERS) break;
+      let hint2 = hint0;
+      if (pushed && this.hooks) {
+        // Decryption: the hook may swap the layer for one that knows its plaintext, add the plaintext as a source, and (ESP) say where dissection continues.
+        const id = pushed.spec.id;
+        const h = this.hooks;
+        const out =
+          id === 'isakmp' ? h.ike?.(ctx, pushed as Layer<IsakmpRecord>)
+          : id === 'esp' ? h.esp?.(ctx, pushed as Layer<EspRecord>)
+          : id === 'ah' ? h.ah?.(ctx, pushed as Layer<AhRecord>, layers.slice(0, -1))
+          : undefined;
+        if (out) {
+          let idx = -1;
+          if (out.source) {
+            sources.push(out.source);
+            idx = sources.length - 1;
+          }
+          layers[layers.length - 1] = out.layer(idx) as Layer;
+          if (out.next && idx >= 0) {
+            const n = out.next(idx);
+            if (n) {
+              src = idx;
+              buf = out.source!.bytes;
+              hint2 = n;
+            }
+          }
+        }
+      }
+      if (!hint2 || layers.length > MAX_LAYERS) break;
+      const hint = hint2;
       if (hint.ip) ctx = { frame, prefs: this.prefs, ip: hint.ip };
       let { offset, end } = hint;
       if (hint.fragment) {

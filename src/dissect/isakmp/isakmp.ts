@@ -17,6 +17,7 @@ import { node, type TreeNode } from '../../core/tree.js';
 import { runDissector, type Dissector, type LayerSpec } from '../layer.js';
 import { Truncated } from '../../core/reader.js';
 import { decoderFor } from './decoders.js';
+import type { IkeDecrypted } from '../decrypt-hooks.js';
 import type { DecodedPayload, PayloadContext } from './payload.js';
 import {
   PAYLOAD_NONE,
@@ -109,6 +110,8 @@ export interface IsakmpRecord {
   /** Bytes after `length` inside the datagram. */
   extra?: { readonly offset: number; readonly data: Uint8Array };
   truncated?: boolean;
+  /** Set by the decryption engine (src/dissect/decrypt-hooks.ts) on a replacement layer. */
+  decrypted?: IkeDecrypted;
 }
 
 const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
@@ -316,6 +319,31 @@ function walkPayloads(r: Reader, first: number, major: number, out: IsakmpPayloa
     notes.push(note(isakmpNotes.trailing, `${plural(r.remaining, 'byte')} after the last payload`, r.pos, r.remaining));
     rec.trailing = { offset: r.pos, data: r.rest() };
   }
+}
+
+/**
+ * Walk a payload chain in buf[offset, end) starting with payload type `first`:
+ * the same walker and decoders as the message dissector, for plaintext the
+ * decryption engine hands back (IKEv1 after the header, IKEv2 inside SK).
+ * Never throws on bad input: faults become notes, parsed payloads are kept.
+ */
+export function walkPayloadChain(
+  buf: Uint8Array,
+  offset: number,
+  end: number,
+  first: number,
+  header: { readonly major: 1 | 2; readonly exchangeType: number; readonly flags: number; readonly messageId: number },
+): { payloads: IsakmpPayload[]; notes: Note[]; trailing?: { offset: number; data: Uint8Array } } {
+  const rec: IsakmpRecord = { payloads: [], major: header.major, exchangeType: header.exchangeType, flags: header.flags, messageId: header.messageId };
+  const notes: Note[] = [];
+  const r = new Reader(buf, offset, end);
+  try {
+    walkPayloads(r, first, header.major, rec.payloads, notes, rec);
+  } catch (e) {
+    if (!(e instanceof Truncated)) throw e;
+    notes.push(note(isakmpNotes.chainCut, e.message, e.at, Math.max(0, e.have)));
+  }
+  return rec.trailing ? { payloads: rec.payloads, notes, trailing: rec.trailing } : { payloads: rec.payloads, notes };
 }
 
 export const dissectIsakmpMessage: Dissector<IsakmpRecord> = (_ctx, src, buf, offset, end) =>
