@@ -4,8 +4,10 @@
 //
 //   node dist/bench/run.js [--packets N] [--runs K] [--seed S] [--cache DIR]
 //                          [--skip-tshark] [--skip-pcap-parser] [--no-validate] [--skip-replay]
+//                          [--skip-psk-crack] [--psk-words N] [--skip-esp-decrypt] [--esp-packets N] [--skip-tui]
 //
 // A separate last section measures `espy replay --topspeed` onto lo beside tcpreplay (bench/replay.ts).
+// Then PSK cracking: espy's cracker beside psk-crack on the same lines and wordlist (bench/psk-crack.ts).
 //
 // Every child runs under `/usr/bin/time -v -o <file>` when that exists: wall time and peak RSS
 // then come from the kernel's rusage of that one process, measured the same way for Node and
@@ -19,6 +21,9 @@ import { benchDir, defaultCacheDir, intOption, median, parseArgs, thousands } fr
 import type { WalkResult } from './decode.js';
 import { ensureCapture, type CaptureInfo } from './gen-capture.js';
 import { replayBench } from './replay.js';
+import { pskCrackBench } from './psk-crack.js';
+import { espDecryptBench } from './esp-decrypt.js';
+import { tuiBench } from './tui.js';
 
 const HERE = benchDir(import.meta.url);
 const ESPY_MAIN = path.resolve(HERE, '../src/cli/main.js');
@@ -302,7 +307,7 @@ function table(rows: readonly ToolResult[], runs: number): string {
 // Main
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2), ['packets', 'runs', 'seed', 'cache', 'validate-packets']);
+  const args = parseArgs(process.argv.slice(2), ['packets', 'runs', 'seed', 'cache', 'validate-packets', 'psk-words', 'esp-packets']);
   const packets = intOption(args, 'packets', 1_000_000);
   const runs = intOption(args, 'runs', 1);
   const seed = intOption(args, 'seed', 1);
@@ -312,7 +317,7 @@ function main(): void {
   const skipPcapParser = args.flags.has('skip-pcap-parser');
   const noValidate = args.flags.has('no-validate');
   for (const f of args.flags) {
-    if (!['skip-tshark', 'skip-pcap-parser', 'no-validate', 'skip-replay'].includes(f)) throw new Error(`unknown option --${f}`);
+    if (!['skip-tshark', 'skip-pcap-parser', 'no-validate', 'skip-replay', 'skip-psk-crack', 'skip-esp-decrypt', 'skip-tui'].includes(f)) throw new Error(`unknown option --${f}`);
   }
   fs.mkdirSync(cacheDir, { recursive: true });
   const log = (m: string): void => console.log(m);
@@ -447,6 +452,21 @@ function main(): void {
 
   // Replay rate (root and the optional `cap` module needed; tcpreplay optional): its own section.
   const replay = args.flags.has('skip-replay') ? null : replayBench(cacheDir, 200_000, log);
+  // PSK cracking rate against psk-crack (ike-scan): its own section.
+  const pskCrack = args.flags.has('skip-psk-crack') ? null : pskCrackBench(cacheDir, intOption(args, 'psk-words', 3_000_000), log);
+  // ESP decryption (AES-CBC+HMAC-SHA1, AES-GCM) against tshark decrypting, openssl speed as the anchor: its own section.
+  let espDecrypt: ReturnType<typeof espDecryptBench> | null = null;
+  if (!args.flags.has('skip-esp-decrypt')) {
+    try {
+      espDecrypt = espDecryptBench(cacheDir, intOption(args, 'esp-packets', 200_000), runs, { skipTshark: args.flags.has('skip-tshark') }, log);
+    } catch (e) {
+      log(`ESP decryption bench failed: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+    }
+  }
+
+  // The terminal UI on the same capture, headless (bench/tui.tsx): first rows, indexing, keypress latency, index size.
+  const tui = args.flags.has('skip-tui') ? null : tuiBench(full.file, log);
 
   const loadAfter = os.loadavg();
   const resultsDir = path.join(cacheDir, 'results');
@@ -463,6 +483,9 @@ function main(): void {
     memoryFlat: memoryFlat ?? null,
     verdict,
     replay,
+    pskCrack,
+    espDecrypt,
+    tui,
   };
   const latest = path.join(resultsDir, 'latest.json');
   fs.writeFileSync(latest, JSON.stringify(json, null, 2) + '\n');

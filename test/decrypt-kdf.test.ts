@@ -86,7 +86,10 @@ test('prf+ equals a node:crypto prf+ for every HMAC PRF and many lengths; refuse
     }
     assert.throws(() => prfPlus(row, randomBytes(16), randomBytes(16), 255 * row.outputLen + 1), /255/);
   }
-  assert.throws(() => prfPlus(prfById(4)!, randomBytes(16), randomBytes(16), 16), /not supported/);
+  // AES-XCBC-PRF-128 (RFC 4434) is implemented since issue 4: prf+ of one block is prf(K, S | 0x01).
+  const k4 = randomBytes(16);
+  const s4 = randomBytes(16);
+  assert.equal(toHex(prfPlus(prfById(4)!, k4, s4, 16)), toHex(prf(prfById(4)!, k4, Buffer.concat([s4, Buffer.of(1)]))));
 });
 
 test('algorithm rows: ids, sizes and lookups', () => {

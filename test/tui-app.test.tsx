@@ -123,12 +123,14 @@ test('app: help lists every key; views open and close', async () => {
   await press('q');
   assert.match(frame(), /No\.\s+Time/);
   await press('K');
-  assert.match(frame(), /Keys: not available in this build/);
+  assert.match(frame(), /Key sources:\s*\n\s*none/);
   await press('\x1b');
   await tick();
   await tick();
   await press('f');
-  assert.match(frame(), /Findings: not available in this build/);
+  for (let i = 0; i < 200 && /Analysing/.test(frame()); i++) await press('j');
+  assert.match(frame(), /espy audit: capture\.pcap: 16 frames/);
+  assert.match(frame(), /psk\.exposed\.aggressive/);
   await press('q');
   await press('l');
   for (let i = 0; i < 100 && /Analysing/.test(frame()); i++) await press('j');

@@ -69,3 +69,30 @@ test('tmux: espy FILE opens the UI, keys work, q restores the shell', { skip: !T
     spawnSync(TMUX!, ['kill-session', '-t', session]);
   }
 });
+
+test('tmux: espy FILE --keys shows decrypted rows, the inner ICMP in the tree and its Decrypted ESP bytes', { skip: !TMUX && 'tmux is not installed' }, async () => {
+  const session = `espy-tui-keys-${process.pid}`;
+  const dir = join(GENERATED, 'sw-ikev2-psk-aes128gcm');
+  const keys = ['ikev2_decryption_table', 'esp_sa'].map((k) => `--keys ${JSON.stringify(join(dir, 'keys', k))}`).join(' ');
+  tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-c', ROOT, `env -u CI NO_COLOR=1 PS1='PROMPT$ ' bash --norc --noprofile`);
+  try {
+    await waitFor(session, /PROMPT\$/);
+    tmux('send-keys', '-t', session, `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} ${JSON.stringify(join(dir, 'capture.pcap'))} ${keys}`, 'Enter');
+    let s = await waitFor(session, /decrypting: 1 IKE SA, 2 ESP SAs with keys/);
+    // Decrypted rows carry the D marker and show the inner packet.
+    assert.match(s, /D {4}7 .*10\.99\.10\.1\s+10\.99\.20\.1\s+ICMP\s+162 Echo \(ping\) request/);
+    tmux('send-keys', '-t', session, ':');
+    tmux('send-keys', '-t', session, '-l', '7');
+    tmux('send-keys', '-t', session, 'Enter');
+    s = await waitFor(session, /Packet 7 details/);
+    assert.match(s, /Internet Control Message Protocol/);
+    // The tree's last line (the inner ICMP) lives in the decrypted buffer: its tab becomes the active one.
+    tmux('send-keys', '-t', session, 'Tab');
+    tmux('send-keys', '-t', session, 'G');
+    s = await waitFor(session, /\[Decrypted ESP \(\d+ bytes\)\]/);
+    tmux('send-keys', '-t', session, 'q');
+    await waitFor(session, /\nPROMPT\$\s*$/);
+  } finally {
+    spawnSync(TMUX!, ['kill-session', '-t', session]);
+  }
+});

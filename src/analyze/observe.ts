@@ -101,6 +101,8 @@ export interface IkeObs {
   readonly flags: number;
   readonly messageId: number;
   readonly payloads: readonly PayloadObs[];
+  /** The inner payloads of an encrypted message the decryption engine opened (absent otherwise). */
+  readonly decrypted?: readonly PayloadObs[];
   /** IKEv1 E flag or an IKEv2 SK/SKF payload: the contents are not visible. */
   readonly encrypted: boolean;
   /** RFC 7383 fragment number (SKF), so fragments of one message are not taken for retransmissions. */
@@ -167,6 +169,16 @@ function numberOf(n: TreeNode | undefined): number | undefined {
   if (!n) return undefined;
   if (typeof n.value === 'number') return n.value;
   if (typeof n.value === 'bigint') return Number(n.value);
+  return undefined;
+}
+
+/** First node with this field id, depth first. */
+function findNode(n: TreeNode, id: string): TreeNode | undefined {
+  if (n.field.id === id) return n;
+  for (const c of n.children ?? []) {
+    const f = findNode(c, id);
+    if (f) return f;
+  }
   return undefined;
 }
 
@@ -375,6 +387,15 @@ export function ikeObs(p: Packet, layer: Layer, initiatorSent?: boolean): IkeObs
   const payloads = rec.payloads.map((_, i) => payloadObs(rec, i, nodes[i], fromInit));
   const bytes = p.sources[layer.source]?.bytes.subarray(layer.offset, layer.offset + layer.length) ?? new Uint8Array(0);
   const skf = rec.payloads.find((pl) => pl.type === PAYLOAD_SKF && major === 2);
+  let decrypted: PayloadObs[] | undefined;
+  const d = rec.decrypted;
+  if (d && d.status === 'ok' && d.payloads.length) {
+    const inner: IsakmpRecord = { ...rec, payloads: [...d.payloads] };
+    const tree = layerTree(layer);
+    const holder = findNode(tree, 'isakmp.enc.decrypted');
+    const innerNodes = (holder?.children ?? []).filter((n) => n.field.id === 'isakmp.typepayload');
+    decrypted = d.payloads.map((_, i) => payloadObs(inner, i, innerNodes[i], fromInit));
+  }
   return {
     ispi: toHex(rec.ispi),
     rspi: toHex(rec.rspi),
@@ -387,6 +408,7 @@ export function ikeObs(p: Packet, layer: Layer, initiatorSent?: boolean): IkeObs
     flags: rec.flags,
     messageId: rec.messageId,
     payloads,
+    ...(decrypted ? { decrypted } : {}),
     encrypted: (major === 1 && (rec.flags & 0x01) !== 0) || rec.payloads.some((pl) => major === 2 && (pl.type === PAYLOAD_SK || pl.type === PAYLOAD_SKF)),
     ...(skf?.fragNumber !== undefined ? { fragNumber: skf.fragNumber, fragTotal: skf.fragTotal } : {}),
     digest: toHex(sha1(bytes)),

@@ -331,7 +331,7 @@ export class SessionBuilder {
     const isV2 = sa.version === 2;
     const response = isV2 ? (obs.flags & FLAG_R) !== 0 : from === 'responder';
     const phase1 = isV2 ? obs.exchangeType === V2_SA_INIT : obs.exchangeType === V1_MAIN || obs.exchangeType === V1_AGGRESSIVE;
-    for (const pl of obs.payloads) {
+    for (const pl of obs.decrypted ? [...obs.payloads, ...obs.decrypted] : obs.payloads) {
       if (pl.proposals && pl.proposals.length) {
         if (phase1) {
           if (!response && sa.offered.length === 0) sa.offered = [...pl.proposals];
@@ -539,6 +539,12 @@ function v1Sender(sa: SaStateInternal, ep: Endpoints): Side {
 
 /** `HDR, SA, KE, Ni, N(NAT_DETECTION_SOURCE_IP)`; IKEv1 with the E flag: `HDR*, [encrypted]` (RFC 2409 notation). */
 export function messageLabel(obs: IkeObs): string {
+  // Decrypted: the inner payloads in RFC notation (IKEv1 `HDR*, HASH, SA, …`; IKEv2 `HDR, SK {IDi, AUTH, …}`).
+  if (obs.decrypted) {
+    const inner = obs.decrypted.map((p) => p.brief);
+    if (obs.major === 1) return ['HDR*', ...inner].join(', ');
+    return ['HDR', ...obs.payloads.map((p) => (p.encrypted ? `${p.brief.startsWith('SKF') ? p.brief.split(' ')[0] : 'SK'} {${inner.join(', ')}}` : p.brief))].join(', ');
+  }
   if (obs.major === 1 && obs.encrypted) return 'HDR*, [encrypted]';
   return ['HDR', ...obs.payloads.map((p) => p.brief)].join(', ');
 }

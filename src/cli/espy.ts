@@ -16,6 +16,7 @@ import type { TimeFormat } from './format/time.js';
 import { makeStats, STATS, type StatsCollector } from './stats.js';
 import { compileFilter, formatFilterError } from '../filter/index.js';
 import { runTuiFromCli, wantsTui } from './tui.js';
+import { DECRYPT_OPTIONS, engineFromArgs, KeyLoadError } from './decrypt-options.js';
 
 export const EXIT = { OK: 0, INVALID_OPTION: 1, INVALID_FILE: 3, BAD_FILTER: 4 } as const;
 
@@ -34,9 +35,17 @@ export function resolveField(id: string): FieldDef | undefined {
 }
 
 /** `-d udp.port==4501,isakmp` (Decode As) applied to the prefs. */
-function applyDecodeAs(prefs: { ikePorts: Set<number>; nattPorts: Set<number> }, spec: string): void {
+function applyDecodeAs(prefs: { ikePorts: Set<number>; nattPorts: Set<number>; iketcpPorts: Set<number> }, spec: string): void {
+  // `tcp.port==N,iketcp`: IKE and ESP over TCP (RFC 9329) on TCP port N.
+  const t = /^tcp\.port==(\d+),iketcp$/.exec(spec.trim());
+  if (t) {
+    const port = Number(t[1]);
+    if (port < 1 || port > 65535) die(`-d ${spec}: port out of range`);
+    prefs.iketcpPorts.add(port);
+    return;
+  }
   const m = /^udp\.port==(\d+),(isakmp|udpencap|natt)$/.exec(spec.trim());
-  if (!m) die(`-d ${spec}: expected udp.port==PORT,isakmp or udp.port==PORT,udpencap`);
+  if (!m) die(`-d ${spec}: expected udp.port==PORT,isakmp, udp.port==PORT,udpencap or tcp.port==PORT,iketcp`);
   const port = Number(m[1]);
   if (port < 1 || port > 65535) die(`-d ${spec}: port out of range`);
   prefs.ikePorts.delete(port);
@@ -97,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('t', { choices: ['r', 'a', 'ad', 'd', 'e', 'u', 'ud'], default: 'r', describe: 'time format: relative, absolute, absolute with date, delta, epoch, UTC' })
       .option('q', { type: 'boolean', describe: 'quiet: no per-packet output' })
       .option('l', { type: 'boolean', describe: 'flush output after each packet' })
-      .option('d', { type: 'string', array: true, describe: 'decode as: udp.port==PORT,isakmp|udpencap' })
+      .option('d', { type: 'string', array: true, describe: 'decode as: udp.port==PORT,isakmp|udpencap or tcp.port==PORT,iketcp' })
       .option('o', { type: 'string', array: true, describe: 'preference name:value (ip.check_checksum, udp.check_checksum, ip.defragment)' })
       .option('z', { type: 'string', array: true, describe: 'statistics printed after the packets (e.g. ike,sessions; -z help lists them)' })
       .option('G', { choices: ['fields', 'notes'], describe: 'print a glossary of fields or expert notes and exit' })
@@ -108,6 +117,9 @@ export async function main(argv: string[]): Promise<number> {
       .option('a', { type: 'string', array: true, describe: 'autostop a live capture: duration:SECONDS or packets:N' })
       .option('w', { type: 'string', describe: 'write the live capture to this pcapng file (packets are then printed only with -P)' })
       .option('P', { type: 'boolean', describe: 'print packets while writing with -w' })
+      .options(DECRYPT_OPTIONS)
+      .option('export-decrypted', { type: 'string', describe: 'write the decrypted inner packets to this pcap (LINKTYPE_RAW)' })
+      .option('export-keys', { type: 'string', describe: 'write the keys espy knows or derived as Wireshark key tables into this directory (secrets!)' })
       .option('color', { choices: ['auto', 'always', 'never'], default: 'auto', describe: 'colour output (auto: only on a terminal, not with NO_COLOR)' })
       .version()
       .alias('v', 'version')
@@ -135,12 +147,36 @@ export async function main(argv: string[]): Promise<number> {
       const live = await import('./live.js');
       const l = live.liveOptions(parsed);
       if (typeof l === 'string') die(l);
-      return await live.runLive(buildReadOptions(parsed), l);
+      const ro = buildReadOptions(parsed);
+      try {
+        const engine = engineFromArgs(parsed);
+        if (forceTui) {
+          // `espy tui -i IFACE`: the list grows as packets arrive (src/tui/run.tsx).
+          const filter = typeof parsed.Y === 'string' ? parsed.Y : undefined;
+          return await runTuiFromCli({ file: ro.file, prefs: ro.prefs, reassemble: ro.reassemble, time: ro.time, color: parsed.color as 'auto' | 'always' | 'never', live: { device: l.device, filter: l.filter }, ...(filter ? { filter } : {}), ...(engine ? { keys: engine.keys } : {}), ...(parsed['show-secrets'] ? { showSecrets: true } : {}) });
+        }
+        if (engine) {
+          engine.setMode('both'); // a live capture is read once
+          ro.decrypt = engine;
+        }
+      } catch (e) {
+        if (e instanceof KeyLoadError) die(e.message);
+        throw e;
+      }
+      return await live.runLive(ro, l);
     }
     const opts = buildReadOptions(parsed);
+    try {
+      const engine = engineFromArgs(parsed);
+      if (engine) opts.decrypt = engine;
+    } catch (e) {
+      if (e instanceof KeyLoadError) die(e.message);
+      throw e;
+    }
+    if ((opts.exportDecrypted || opts.exportKeys) && !opts.decrypt) die('--export-decrypted and --export-keys need keys (--keys, --psk or --psk-file)');
     if (forceTui || wantsTui(parsed)) {
       const filter = typeof parsed.Y === 'string' ? parsed.Y : undefined;
-      return await runTuiFromCli({ file: opts.file, prefs: opts.prefs, reassemble: opts.reassemble, time: opts.time, color: parsed.color as 'auto' | 'always' | 'never', ...(filter ? { filter } : {}) });
+      return await runTuiFromCli({ file: opts.file, prefs: opts.prefs, reassemble: opts.reassemble, time: opts.time, color: parsed.color as 'auto' | 'always' | 'never', ...(filter ? { filter } : {}), ...(opts.decrypt ? { keys: opts.decrypt.keys } : {}), ...(parsed['show-secrets'] ? { showSecrets: true } : {}) });
     }
     return await runRead(opts);
   } catch (e) {
@@ -187,6 +223,7 @@ function buildReadOptions(a: Record<string, unknown>): ReadOptions {
   const prefs = {
     ikePorts: new Set(DEFAULT_PREFS.ikePorts),
     nattPorts: new Set(DEFAULT_PREFS.nattPorts),
+    iketcpPorts: new Set(DEFAULT_PREFS.iketcpPorts),
     checkIpChecksum: DEFAULT_PREFS.checkIpChecksum,
     checkL4Checksum: DEFAULT_PREFS.checkL4Checksum,
   };
@@ -213,6 +250,9 @@ function buildReadOptions(a: Record<string, unknown>): ReadOptions {
     reassemble: reasm.on,
     stats,
     filter: displayFilter(a.Y),
+    showSecrets: a['show-secrets'] === true,
+    ...(typeof a['export-decrypted'] === 'string' ? { exportDecrypted: a['export-decrypted'] } : {}),
+    ...(typeof a['export-keys'] === 'string' ? { exportKeys: a['export-keys'] } : {}),
   };
 }
 

@@ -65,7 +65,7 @@ export function liveOptions(a: Record<string, unknown>): LiveCliOptions | string
 
 export async function runLive(o: ReadOptions, l: LiveCliOptions): Promise<number> {
   const limit = Math.min(o.count ?? Infinity, l.autostopPackets ?? Infinity);
-  const dissector = new PacketDissector({ prefs: o.prefs, reassemble: o.reassemble });
+  const dissector = new PacketDissector({ prefs: o.prefs, reassemble: o.reassemble, ...(o.decrypt ? { decrypt: o.decrypt } : {}) });
   const printer = l.print ? new PacketPrinter(o) : undefined;
   const queue: Frame[] = [];
   let wake: (() => void) | undefined;

@@ -15,6 +15,10 @@ import { hexdump } from './format/hexdump.js';
 import { summaryLine, treeText } from './format/text.js';
 import type { TimeFormat } from './format/time.js';
 import type { StatsCollector } from './stats.js';
+import type { DecryptEngine } from '../decrypt/engine.js';
+import { learnFromCapture } from '../decrypt/learn.js';
+import { exportKeyTables } from '../decrypt/export.js';
+import { PcapWriter } from '../capture/pcap-writer.js';
 
 export interface ReadOptions {
   file: string;
@@ -36,6 +40,14 @@ export interface ReadOptions {
   stats: StatsCollector[];
   /** `-Y`: packets it rejects are neither printed nor fed to `-z` (as in tshark); `-c` still counts them as read. */
   filter?: (p: Packet) => boolean;
+  /** Decryption engine (--keys/--psk): a learn pass runs first for files, then packets are dissected with it. */
+  decrypt?: DecryptEngine;
+  /** Print keys in reports (--show-secrets). */
+  showSecrets?: boolean;
+  /** --export-decrypted: decrypted inner packets to this pcap. */
+  exportDecrypted?: string;
+  /** --export-keys: Wireshark key tables into this directory. */
+  exportKeys?: string;
 }
 
 /** Collects output and hands it to stdout in large writes, waiting when the pipe is full. */
@@ -72,8 +84,10 @@ export async function runRead(o: ReadOptions): Promise<number> {
     }
     throw e;
   }
-  const dissector = new PacketDissector({ prefs: o.prefs, reassemble: o.reassemble });
+  if (o.decrypt) await learnFromCapture(o.file, o.decrypt, { prefs: o.prefs, reassemble: o.reassemble, ...(o.count !== undefined ? { count: o.count } : {}) });
+  const dissector = new PacketDissector({ prefs: o.prefs, reassemble: o.reassemble, ...(o.decrypt ? { decrypt: o.decrypt } : {}) });
   const printer = new PacketPrinter(o);
+  const exporter = o.exportDecrypted ? new PcapWriter(o.exportDecrypted) : undefined;
   let seen = 0;
   printer.begin();
   try {
@@ -83,7 +97,9 @@ export async function runRead(o: ReadOptions): Promise<number> {
       for (const frame of batch) {
         if (o.count !== undefined && seen >= o.count) break outer;
         seen++;
-        const written = printer.packet(dissector.dissect(frame));
+        const p = dissector.dissect(frame);
+        if (exporter) exportDecrypted(exporter, p);
+        const written = printer.packet(p);
         if (written) await written;
       }
       await printer.flush();
@@ -97,10 +113,21 @@ export async function runRead(o: ReadOptions): Promise<number> {
     return 3;
   } finally {
     reader.close();
+    exporter?.close();
   }
   await printer.finish();
   await printer.printStats();
+  if (o.decrypt && o.exportKeys) {
+    const r = exportKeyTables(o.exportKeys, o.decrypt.ikeSas(), o.decrypt.childSas());
+    process.stderr.write(`espy: wrote ${r.lines} key line(s) to ${r.files.join(', ')}\n`);
+  }
+  if (exporter) process.stderr.write(`espy: wrote ${exporter.count} decrypted packet(s) to ${o.exportDecrypted}\n`);
   return 0;
+}
+
+/** The decrypted inner packets of a packet (ESP plaintext sources), as raw IP records. */
+function exportDecrypted(w: PcapWriter, p: Packet): void {
+  for (const s of p.sources) if (s.name === 'Decrypted ESP' && s.bytes.length) w.write(p.frame.tsSec, p.frame.tsNsec, s.bytes);
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import type { DissectPrefs } from '../dissect/layer.js';
 import type { TimeFormat } from './format/time.js';
+import type { KeyMaterial } from '../decrypt/types.js';
 
 /** Flags that ask for text output: any of them keeps espy in tshark mode. */
 export const TEXT_OUTPUT_FLAGS = ['T', 'V', 'x', 'e', 'q', 'c', 'Y', 'z', 'O', 'E', 'l', 'G', 'w', 'P', 'a', 'i', 'D'] as const;
@@ -26,6 +27,11 @@ export interface TuiRunOptions {
   readonly time: TimeFormat;
   readonly color: 'auto' | 'always' | 'never';
   readonly filter?: string;
+  /** --keys / --psk / --psk-file, already loaded. */
+  readonly keys?: KeyMaterial;
+  readonly showSecrets?: boolean;
+  /** `espy tui -i IFACE [-f FILTER]`: live capture instead of a file. */
+  readonly live?: { readonly device: string; readonly filter: string };
 }
 
 export async function runTuiFromCli(o: TuiRunOptions): Promise<number> {
@@ -34,5 +40,14 @@ export async function runTuiFromCli(o: TuiRunOptions): Promise<number> {
   const { runTui } = await import('../tui/run.js');
   // The UI cycles relative / absolute / delta; other -t formats start it on the nearest one.
   const time = o.time === 'd' ? 'd' : o.time === 'r' ? 'r' : 'a';
-  return runTui({ file: o.file, prefs: o.prefs, reassemble: o.reassemble, time, ...(o.filter ? { filter: o.filter } : {}) });
+  return runTui({
+    file: o.file,
+    prefs: o.prefs,
+    reassemble: o.reassemble,
+    time,
+    ...(o.filter ? { filter: o.filter } : {}),
+    ...(o.keys ? { keys: o.keys } : {}),
+    ...(o.showSecrets ? { showSecrets: true } : {}),
+    ...(o.live ? { live: o.live } : {}),
+  });
 }

@@ -54,8 +54,10 @@ export interface PrfRow {
   readonly name: string;
   /** strongSwan's name (charon logs, keys.json `prf_alg`). */
   readonly strongswan: string;
-  /** Underlying hash for HMAC PRFs; undefined for the AES-based PRFs, which are listed but not implemented. */
+  /** Underlying hash for HMAC PRFs; undefined for the AES-based PRFs. */
   readonly hash?: HashName;
+  /** AES-based PRFs: AES-XCBC-PRF-128 (RFC 4434) or AES-CMAC-PRF-128 (RFC 4615), see cipher/index.ts `aesPrf128`. */
+  readonly mac?: 'xcbc' | 'cmac';
   /** Preferred key length (RFC 7296 §2.13: the length of SK_d, SK_pi, SK_pr). For HMAC: the output length. */
   readonly keyLen: number;
   readonly outputLen: number;
@@ -73,8 +75,10 @@ export interface IntegRow {
   readonly ahTransformId?: number;
   readonly name: string;
   readonly strongswan: string;
-  /** HMAC hash; undefined for NONE and for AES-XCBC (listed, not implemented). */
+  /** HMAC hash; undefined for NONE and the AES-based MACs. */
   readonly hash?: HashName;
+  /** AES-based MACs: AES-XCBC-MAC-96 (RFC 3566) or AES-CMAC-96 (RFC 4494), see cipher/index.ts `makeBlockMac`. */
+  readonly mac?: 'xcbc' | 'cmac';
   readonly keyLen: number;
   /** Truncated ICV length. */
   readonly icvLen: number;
@@ -85,7 +89,8 @@ export interface IntegRow {
   readonly rfc: string;
 }
 
-export type CipherMode = 'null' | 'cbc' | 'ctr' | 'gcm' | 'ccm' | 'chacha20-poly1305';
+/** 'gmac': ENCR_NULL_AUTH_AES_GMAC (RFC 4543), GCM with everything as AAD and no ciphertext. */
+export type CipherMode = 'null' | 'cbc' | 'ctr' | 'gcm' | 'ccm' | 'chacha20-poly1305' | 'gmac';
 export type BlockCipher = 'aes' | '3des' | 'des' | 'chacha20' | 'null';
 
 /** An encryption algorithm at one key length (IKEv2 transform type 1; ESP encryption). */
@@ -128,11 +133,11 @@ export type AlgorithmRow = EncrRow | IntegRow | PrfRow;
 export const PRFS: readonly PrfRow[] = [
   { kind: 'prf', ikev2Id: 1, ikev1HashId: 1, name: 'PRF_HMAC_MD5', strongswan: 'PRF_HMAC_MD5', hash: 'md5', keyLen: 16, outputLen: 16, rfc: 'RFC 2104' },
   { kind: 'prf', ikev2Id: 2, ikev1HashId: 2, name: 'PRF_HMAC_SHA1', strongswan: 'PRF_HMAC_SHA1', hash: 'sha1', keyLen: 20, outputLen: 20, rfc: 'RFC 2104' },
-  { kind: 'prf', ikev2Id: 4, name: 'PRF_AES128_XCBC', strongswan: 'PRF_AES128_XCBC', keyLen: 16, outputLen: 16, rfc: 'RFC 4434' },
+  { kind: 'prf', ikev2Id: 4, name: 'PRF_AES128_XCBC', strongswan: 'PRF_AES128_XCBC', mac: 'xcbc', keyLen: 16, outputLen: 16, rfc: 'RFC 4434' },
   { kind: 'prf', ikev2Id: 5, ikev1HashId: 4, name: 'PRF_HMAC_SHA2_256', strongswan: 'PRF_HMAC_SHA2_256', hash: 'sha256', keyLen: 32, outputLen: 32, rfc: 'RFC 4868' },
   { kind: 'prf', ikev2Id: 6, ikev1HashId: 5, name: 'PRF_HMAC_SHA2_384', strongswan: 'PRF_HMAC_SHA2_384', hash: 'sha384', keyLen: 48, outputLen: 48, rfc: 'RFC 4868' },
   { kind: 'prf', ikev2Id: 7, ikev1HashId: 6, name: 'PRF_HMAC_SHA2_512', strongswan: 'PRF_HMAC_SHA2_512', hash: 'sha512', keyLen: 64, outputLen: 64, rfc: 'RFC 4868' },
-  { kind: 'prf', ikev2Id: 8, name: 'PRF_AES128_CMAC', strongswan: 'PRF_AES128_CMAC', keyLen: 16, outputLen: 16, rfc: 'RFC 4615' },
+  { kind: 'prf', ikev2Id: 8, name: 'PRF_AES128_CMAC', strongswan: 'PRF_AES128_CMAC', mac: 'cmac', keyLen: 16, outputLen: 16, rfc: 'RFC 4615' },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -142,7 +147,8 @@ export const INTEGS: readonly IntegRow[] = [
   { kind: 'integ', ikev2Id: 0, name: 'NONE', strongswan: 'NONE', keyLen: 0, icvLen: 0, wiresharkIkev2: 'NONE [RFC4306]', wiresharkEsp: 'NULL', rfc: 'RFC 7296' },
   { kind: 'integ', ikev2Id: 1, ikev1AuthId: 1, ahTransformId: 2, name: 'HMAC_MD5_96', strongswan: 'HMAC_MD5_96', hash: 'md5', keyLen: 16, icvLen: 12, wiresharkIkev2: 'HMAC_MD5_96 [RFC2403]', wiresharkEsp: 'HMAC-MD5-96 [RFC2403]', rfc: 'RFC 2403' },
   { kind: 'integ', ikev2Id: 2, ikev1AuthId: 2, ahTransformId: 3, name: 'HMAC_SHA1_96', strongswan: 'HMAC_SHA1_96', hash: 'sha1', keyLen: 20, icvLen: 12, wiresharkIkev2: 'HMAC_SHA1_96 [RFC2404]', wiresharkEsp: 'HMAC-SHA-1-96 [RFC2404]', rfc: 'RFC 2404' },
-  { kind: 'integ', ikev2Id: 5, ikev1AuthId: 9, ahTransformId: 9, name: 'AUTH_AES_XCBC_96', strongswan: 'AES_XCBC_96', keyLen: 16, icvLen: 12, rfc: 'RFC 3566' },
+  { kind: 'integ', ikev2Id: 5, ikev1AuthId: 9, ahTransformId: 9, name: 'AUTH_AES_XCBC_96', strongswan: 'AES_XCBC_96', mac: 'xcbc', keyLen: 16, icvLen: 12, rfc: 'RFC 3566' },
+  { kind: 'integ', ikev2Id: 8, name: 'AUTH_AES_CMAC_96', strongswan: 'AES_CMAC_96', mac: 'cmac', keyLen: 16, icvLen: 12, rfc: 'RFC 4494' },
   { kind: 'integ', ikev2Id: 6, name: 'HMAC_MD5_128', strongswan: 'HMAC_MD5_128', hash: 'md5', keyLen: 16, icvLen: 16, wiresharkIkev2: 'HMAC_MD5_128 [RFC4595]', rfc: 'RFC 4595' },
   { kind: 'integ', ikev2Id: 7, name: 'HMAC_SHA1_160', strongswan: 'HMAC_SHA1_160', hash: 'sha1', keyLen: 20, icvLen: 20, wiresharkIkev2: 'HMAC_SHA1_160 [RFC4595]', rfc: 'RFC 4595' },
   { kind: 'integ', ikev2Id: 12, ikev1AuthId: 5, ahTransformId: 5, name: 'HMAC_SHA2_256_128', strongswan: 'HMAC_SHA2_256_128', hash: 'sha256', keyLen: 32, icvLen: 16, wiresharkIkev2: 'HMAC_SHA2_256_128 [RFC4868]', wiresharkEsp: 'HMAC-SHA-256-128 [RFC4868]', rfc: 'RFC 4868' },
@@ -202,6 +208,8 @@ export const ENCRS: readonly EncrRow[] = [
   // "AES-GCM [RFC4106]" is Wireshark's deprecated label without an ICV length (strongSwan's
   // save-keys writes it for every GCM variant); it is mapped to the 16-octet ICV, the common case.
   ...aesRows(20, 'gcm', { name: 'ENCR_AES_GCM_16', strongswan: 'AES_GCM_16', saltLen: 4, ivLen: 8, icvLen: 16, rfc: 'RFC 4106', ws2: (b) => `AES-GCM-${b} with 16 octet ICV [RFC5282]`, wsEsp: 'AES-GCM with 16 octet ICV [RFC4106]', wsEspAliases: ['AES-GCM [RFC4106]'] }),
+  // RFC 4543 §3.1/§8 (ESP): ENCR_NULL_AUTH_AES_GMAC, KEYMAT = key | 4-byte salt, 8-byte IV, 16-byte tag; no encryption.
+  ...aesRows(21, 'gmac', { name: 'ENCR_NULL_AUTH_AES_GMAC', strongswan: 'NULL_AES_GMAC', saltLen: 4, ivLen: 8, icvLen: 16, rfc: 'RFC 4543' }),
   // RFC 7634 §2 (ESP) and §3 (IKEv2): 32-byte key | 4-byte salt, 8-byte IV, 16-byte tag. Wireshark 4.0 has no label.
   { kind: 'encr', ikev2Id: 28, name: 'ENCR_CHACHA20_POLY1305', strongswan: 'CHACHA20_POLY1305', cipher: 'chacha20', mode: 'chacha20-poly1305', keyLen: 32, saltLen: 4, blockSize: 1, ivLen: 8, icvLen: 16, aead: true, rfc: 'RFC 7634' },
 ];

@@ -10,10 +10,12 @@
  * *both* (learn and decrypt in one pass, in capture order).
  */
 import type { DissectContext, Layer } from '../dissect/layer.js';
-import type { DecryptHooks, DecryptOutcome } from '../dissect/decrypt-hooks.js';
+import { decryptNotes, type DecryptHooks, type DecryptOutcome } from '../dissect/decrypt-hooks.js';
+import { note } from '../core/notes.js';
 import type { IsakmpRecord } from '../dissect/isakmp/isakmp.js';
 import type { EspRecord } from '../dissect/esp.js';
 import type { AhRecord } from '../dissect/ah.js';
+import type { Note } from '../core/notes.js';
 import { ChildSaStore } from './child-sa.js';
 import type { ChildSaReport, IkeSaReport, KeyMaterial } from './types.js';
 import { Ikev1Engine } from './ikev1/engine.js';
@@ -47,6 +49,22 @@ export interface ChildEngine {
   reports(): ChildSaReport[];
 }
 
+/**
+ * Decryption notes live on the record (for consumers of the record) and must
+ * also be layer notes, where the tree, -z, `espy check`, filters and the TUI's
+ * colouring look: copy the ones the layer does not carry yet.
+ */
+function liftNotes<R>(out: DecryptOutcome<R>, notesOf: (r: R) => readonly Note[] | undefined): DecryptOutcome<R> {
+  return {
+    ...out,
+    layer(idx: number): Layer<R> {
+      const l = out.layer(idx);
+      const extra = notesOf(l.record)?.filter((n) => !l.notes.includes(n)) ?? [];
+      return extra.length ? { ...l, notes: [...l.notes, ...extra] } : l;
+    },
+  };
+}
+
 export class DecryptEngine implements DecryptHooks {
   readonly children = new ChildSaStore();
   private current: EngineMode = 'both';
@@ -73,17 +91,24 @@ export class DecryptEngine implements DecryptHooks {
 
   ike(ctx: DissectContext, layer: Layer<IsakmpRecord>): DecryptOutcome<IsakmpRecord> | undefined {
     const major = layer.record.major;
-    if (major === 1) return this.v1.message(ctx, layer);
-    if (major === 2) return this.v2.message(ctx, layer);
-    return undefined;
+    const out = major === 1 ? this.v1.message(ctx, layer) : major === 2 ? this.v2.message(ctx, layer) : undefined;
+    if (out) return liftNotes(out, (r) => r.decrypted?.notes);
+    // Keys were given but none belongs to this message's IKE SA: say so, so nobody wonders why it stays encrypted.
+    const r = layer.record;
+    const encrypted = (major === 1 && r.encrypted !== undefined) || (major === 2 && r.payloads.some((p) => p.encrypted));
+    if (!encrypted || this.current === 'learn') return undefined;
+    const n = note(decryptNotes.ikeNoKeys, 'no key given matches this IKE SA (its SPIs, PSK/DH secret, or key table entry)', layer.offset, Math.min(28, layer.length));
+    return { layer: () => ({ ...layer, notes: [...layer.notes, n] }) };
   }
 
   esp(ctx: DissectContext, layer: Layer<EspRecord>): DecryptOutcome<EspRecord> | undefined {
-    return this.child.esp(ctx, layer);
+    const out = this.child.esp(ctx, layer);
+    return out && liftNotes(out, (r) => r.decrypted?.notes);
   }
 
   ah(ctx: DissectContext, layer: Layer<AhRecord>, below: readonly Layer[]): DecryptOutcome<AhRecord> | undefined {
-    return this.child.ah(ctx, layer, below);
+    const out = this.child.ah(ctx, layer, below);
+    return out && liftNotes(out, (r) => r.verified?.notes);
   }
 
   ikeSas(): IkeSaReport[] {

@@ -225,6 +225,9 @@ export interface IkeSaReport {
   readonly integ?: string;
   readonly prf?: string;
   readonly dhGroup?: number;
+  /** The rows behind `encr`/`integ`, when known (Wireshark labels for --export-keys). */
+  readonly encrRow?: EncrRow;
+  readonly integRow?: IntegRow;
   /** How the keys were obtained; undefined when the SA has none. */
   readonly keys?: KeyOrigin;
   /** Rekeyed from this IKE SA (`ispi/rspi`). */

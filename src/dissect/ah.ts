@@ -22,6 +22,11 @@ export const ahFields = defineFields({
   spi: { id: 'ah.spi', label: 'AH SPI', type: 'uint', base: 'hex', hexDigits: 8, rfc: 'RFC 4302 §2.4' },
   sequence: { id: 'ah.sequence', label: 'AH Sequence', type: 'uint', rfc: 'RFC 4302 §2.5' },
   icv: { id: 'ah.icv', label: 'AH ICV', type: 'bytes', rfc: 'RFC 4302 §2.6' },
+  // With keys (src/decrypt/esp/engine.ts).
+  verification: { id: 'ah.verification', label: 'Verification', type: 'string', blurb: 'Algorithm, status and where the key came from' },
+  sequenceHigh: { id: 'ah.sequence_high', label: 'ESN high-order bits', type: 'uint', rfc: 'RFC 4302 §2.5.1', blurb: 'Inferred, not sent' },
+  icvGood: { id: 'ah.icv_good', label: 'Good', type: 'bool', rfc: 'RFC 4302 §3.4.4' },
+  icvBad: { id: 'ah.icv_bad', label: 'Bad', type: 'bool', rfc: 'RFC 4302 §3.4.4' },
 });
 
 export const ahNotes = defineNotes({
@@ -61,12 +66,25 @@ export const ahSpec: LayerSpec<AhRecord> = {
     if (r.reserved) out.push(node(ahFields.reserved, r.reserved, o + 2, 2));
     if (r.spi !== undefined) out.push(node(ahFields.spi, r.spi, o + 4, 4));
     if (r.sequence !== undefined) out.push(node(ahFields.sequence, r.sequence, o + 8, 4));
-    if (r.icv && r.icv.length > 0) out.push(node(ahFields.icv, r.icv, o + AH_FIXED_LEN, r.icv.length));
+    const v = r.verified;
+    if (v) {
+      const what = v.status === 'good' ? 'ICV verified' : v.status === 'bad' ? 'ICV mismatch' : 'ICV not checked';
+      const text = `${what} with ${v.integ} (keys from ${v.keySource})`;
+      out.push(node(ahFields.verification, text, o, 0, { text }));
+      if (v.seqHigh !== undefined) out.push(node(ahFields.sequenceHigh, v.seqHigh, o + 8, 0, { text: `ESN high-order bits: ${v.seqHigh} (inferred, not sent)` }));
+    }
+    if (r.icv && r.icv.length > 0) {
+      const at = o + AH_FIXED_LEN;
+      const children =
+        v && v.status !== 'unchecked' ? [node(ahFields.icvGood, v.status === 'good', at, r.icv.length), node(ahFields.icvBad, v.status === 'bad', at, r.icv.length)] : undefined;
+      out.push(node(ahFields.icv, r.icv, at, r.icv.length, children ? { children } : undefined));
+    }
     return out;
   },
   summarize(r, s) {
     s.protocol = 'AH';
     s.info = r.spi === undefined ? 'AH' : r.sequence === undefined ? `AH (SPI=0x${hex8(r.spi)})` : `AH (SPI=0x${hex8(r.spi)}) seq=${r.sequence}`;
+    if (r.verified?.status === 'bad') s.info += ' [ICV mismatch]';
   },
 };
 

@@ -13,6 +13,7 @@ import { be32 } from '../core/reader.js';
 import { node, type TreeNode } from '../core/tree.js';
 import type { EspDecrypted } from './decrypt-hooks.js';
 import { runDissector, type Dissector, type Layer, type LayerSpec } from './layer.js';
+import { IP_PROTOCOLS } from './ipv4.js';
 
 /** SPI (4) + Sequence Number (4), RFC 4303 §2. */
 export const ESP_HEADER_LEN = 8;
@@ -22,6 +23,16 @@ export const espFields = defineFields({
   spi: { id: 'esp.spi', label: 'ESP SPI', type: 'uint', base: 'hex_dec', hexDigits: 8, rfc: 'RFC 4303 §2.1' },
   sequence: { id: 'esp.sequence', label: 'ESP Sequence', type: 'uint', rfc: 'RFC 4303 §2.2' },
   data: { id: 'esp.data', label: 'ESP Payload', type: 'bytes', rfc: 'RFC 4303 §2.3', blurb: 'IV, ciphertext, padding, next header and ICV, undivided (not decrypted)' },
+  // With keys (src/decrypt/esp/engine.ts): Wireshark's names where it has them (packet-ipsec.c).
+  decryption: { id: 'esp.decryption', label: 'Decryption', type: 'string', blurb: 'Algorithms, status and where the keys came from' },
+  sequenceHigh: { id: 'esp.sequence_high', label: 'ESN high-order bits', type: 'uint', rfc: 'RFC 4303 §2.2.1', blurb: 'Inferred, not sent (RFC 4303 Appendix A)' },
+  iv: { id: 'esp.iv', label: 'ESP IV', type: 'bytes', rfc: 'RFC 4303 §2.3' },
+  pad: { id: 'esp.pad', label: 'Padding', type: 'bytes', rfc: 'RFC 4303 §2.4', blurb: 'Decrypted padding (1, 2, 3, …); the range is its ciphertext' },
+  padLen: { id: 'esp.pad_len', label: 'ESP Pad Length', type: 'uint', rfc: 'RFC 4303 §2.5' },
+  protocol: { id: 'esp.protocol', label: 'Next header', type: 'uint', values: IP_PROTOCOLS, rfc: 'RFC 4303 §2.6' },
+  icv: { id: 'esp.icv', label: 'Integrity Check Value', type: 'bytes', rfc: 'RFC 4303 §2.8' },
+  icvGood: { id: 'esp.icv_good', label: 'Good', type: 'bool', rfc: 'RFC 4303 §3.4.4' },
+  icvBad: { id: 'esp.icv_bad', label: 'Bad', type: 'bool', rfc: 'RFC 4303 §3.4.4' },
 });
 
 export const espNotes = defineNotes({
@@ -53,17 +64,68 @@ export const espSpec: LayerSpec<EspRecord> = {
     const out: TreeNode[] = [];
     if (r.spi !== undefined) out.push(node(espFields.spi, r.spi, o, 4));
     if (r.sequence !== undefined) out.push(node(espFields.sequence, r.sequence, o + 4, 4));
-    if (r.dataOffset !== undefined && r.dataLength) {
+    const dec = r.decrypted;
+    if (dec) out.push(...decryptedNodes(dec, l));
+    if (r.dataOffset !== undefined && r.dataLength && dec?.status !== 'ok') {
       const data = l.data.subarray(r.dataOffset, r.dataOffset + r.dataLength);
       out.push(node(espFields.data, data, r.dataOffset, r.dataLength));
     }
+    if (dec?.icv) out.push(icvNode(dec, l));
     return out;
   },
   summarize(r, s) {
     s.protocol = 'ESP';
     s.info = r.spi === undefined ? 'ESP' : r.sequence === undefined ? `ESP (SPI=0x${hex8(r.spi)})` : `ESP (SPI=0x${hex8(r.spi)}) seq=${r.sequence}`;
+    // A decrypted packet's inner layers set the Info column; a failure says why here.
+    const st = r.decrypted?.status;
+    if (st && st !== 'ok') s.info += ` [${FAILURE_TEXT[st]}]`;
   },
 };
+
+const FAILURE_TEXT: Readonly<Record<Exclude<EspDecrypted['status'], 'ok'>, string>> = {
+  'icv-bad': 'ICV mismatch',
+  'bad-padding': 'bad padding',
+  'too-short': 'too short',
+};
+
+/** Decryption line, ESN high bits, IV, and (decrypted) padding, Pad Length and Next Header. */
+function decryptedNodes(dec: EspDecrypted, l: Layer<EspRecord>): TreeNode[] {
+  const out: TreeNode[] = [];
+  const algs = dec.integ === 'AEAD' ? dec.encr : `${dec.encr} + ${dec.integ}`;
+  const what = dec.status === 'ok' ? `Decrypted with ${algs}` : `Not decrypted (${FAILURE_TEXT[dec.status]}) with ${algs}`;
+  const text = `${what} (keys from ${dec.keySource})${dec.mode ? `, ${dec.mode} mode` : ''}`;
+  out.push(node(espFields.decryption, text, l.offset, 0, { text }));
+  if (dec.seqHigh !== undefined) out.push(node(espFields.sequenceHigh, dec.seqHigh, l.offset + 4, 0, { text: `ESN high-order bits: ${dec.seqHigh} (inferred, not sent)` }));
+  if (dec.iv) out.push(node(espFields.iv, l.data.subarray(dec.iv.offset, dec.iv.offset + dec.iv.length), dec.iv.offset, dec.iv.length));
+  if (dec.status === 'ok' && dec.padLength !== undefined && dec.nextHeader !== undefined) {
+    // The trailer's bytes in the frame are its ciphertext; the values are the plaintext's.
+    const trailerEnd = dec.icv ? dec.icv.offset : l.offset + l.length;
+    const padAt = trailerEnd - 2 - dec.padLength;
+    const pad = Uint8Array.from({ length: dec.padLength }, (_, i) => i + 1);
+    if (dec.padLength > 0) out.push(node(espFields.pad, pad, padAt, dec.padLength));
+    out.push(node(espFields.padLen, dec.padLength, trailerEnd - 2, 1));
+    out.push(node(espFields.protocol, dec.nextHeader, trailerEnd - 1, 1));
+  }
+  return out;
+}
+
+function icvNode(dec: EspDecrypted, l: Layer<EspRecord>): TreeNode {
+  const icv = dec.icv!;
+  const value = l.data.subarray(icv.offset, icv.offset + icv.length);
+  const children: TreeNode[] = [];
+  if (icv.status !== 'unchecked') {
+    children.push(node(espFields.icvGood, icv.status === 'good', icv.offset, icv.length));
+    children.push(node(espFields.icvBad, icv.status === 'bad', icv.offset, icv.length));
+  }
+  const status = icv.status === 'good' ? ' [correct]' : icv.status === 'bad' ? ' [incorrect]' : ' [not checked]';
+  return node(espFields.icv, value, icv.offset, icv.length, { children, text: `${espFields.icv.label}: ${hexOf(value)}${status}` });
+}
+
+function hexOf(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
 
 const NO_NOTES: readonly Note[] = Object.freeze([]);
 

@@ -100,6 +100,8 @@ export interface DissectPrefs {
   readonly ikePorts: ReadonlySet<number>;
   /** UDP ports decoded as NAT-T: keepalive / non-ESP marker / ESP-in-UDP (default 4500). */
   readonly nattPorts: ReadonlySet<number>;
+  /** TCP ports decoded as IKE/ESP over TCP, RFC 9329 (absent: 4500). */
+  readonly iketcpPorts?: ReadonlySet<number>;
   /** Verify the IPv4 header checksum (a note when wrong). On by default, as in Wireshark. */
   readonly checkIpChecksum: boolean;
   /**
@@ -112,6 +114,7 @@ export interface DissectPrefs {
 export const DEFAULT_PREFS: DissectPrefs = Object.freeze({
   ikePorts: new Set([500]),
   nattPorts: new Set([4500]),
+  iketcpPorts: new Set([4500]),
   checkIpChecksum: true,
   checkL4Checksum: false,
 });

@@ -24,6 +24,9 @@ import { toHex } from '../core/bytes.js';
 import { COMMON_NOTES, note } from '../core/notes.js';
 import { codeName } from '../core/codes.js';
 import { LINK_TYPES } from './frame.js';
+import { IketcpStreams, frameSegment, dissectIketcpUnit, IKETCP_DEFAULT_PORT, type IketcpUnit } from './iketcp.js';
+import { tcpSegmentsLayer } from './tcp-stream.js';
+import type { TcpRecord } from './tcp.js';
 
 export interface Packet {
   readonly frame: Frame;
@@ -38,6 +41,8 @@ const NO_NOTES: readonly Note[] = Object.freeze([]);
 
 /** Guard against dispatch cycles (IP-in-IP-in-IP…) in crafted packets. */
 const MAX_LAYERS = 24;
+/** Framed IKE/ESP-over-TCP messages dissected per frame (RFC 9329; see ./iketcp.ts). */
+const MAX_TCP_UNITS = 512;
 
 export interface PacketDissectorOptions {
   prefs?: DissectPrefs;
@@ -53,6 +58,8 @@ export class PacketDissector {
   /** IKEv1 fragments, per IKE SA and Fragment ID (a separate pass over completed ISAKMP layers). */
   private readonly ikeFragments: IkeFragmentReassembler | undefined;
   private readonly hooks: DecryptHooks | undefined;
+  /** IKE and ESP over TCP (RFC 9329): per-direction TCP reassembly and message framing. */
+  private readonly iketcp: IketcpStreams | undefined;
   private firstTime: number | undefined;
   private prevTime: number | undefined;
 
@@ -61,6 +68,7 @@ export class PacketDissector {
     this.reassembler = opts.reassemble === false ? undefined : new IpReassembler();
     this.ikeFragments = opts.reassemble === false ? undefined : new IkeFragmentReassembler();
     this.hooks = opts.decrypt;
+    this.iketcp = opts.reassemble === false ? undefined : new IketcpStreams();
   }
 
   dissect(frame: Frame): Packet {
@@ -83,6 +91,12 @@ export class PacketDissector {
     let src = 0;
     let buf = frame.data;
     let ikeFragmentSeen = false;
+    // IKE/ESP over TCP: the framed messages of this segment still to dissect, and where the segment lives.
+    let tcpUnits: IketcpUnit[] | undefined;
+    let tcpCtx = ctx;
+    let tcpSrc = 0;
+    let tcpBuf = buf;
+    let base = 0;
     while (res) {
       const pushed = res.layer;
       if (pushed) layers.push(pushed);
@@ -132,7 +146,15 @@ export class PacketDissector {
           }
         }
       }
-      if (!hint2 || layers.length > MAX_LAYERS) break;
+      if (!hint2 || layers.length - base > MAX_LAYERS) {
+        // IKE/ESP over TCP: one segment may complete several messages; each starts its own chain of layers.
+        const u = tcpUnits?.shift();
+        if (!u) break;
+        base = layers.length;
+        ctx = tcpCtx;
+        ({ src, buf, res } = this.startIketcpUnit(u, tcpCtx, tcpSrc, tcpBuf, sources, layers));
+        continue;
+      }
       const hint = hint2;
       if (hint.ip) ctx = { frame, prefs: this.prefs, ip: hint.ip };
       let { offset, end } = hint;
@@ -153,12 +175,49 @@ export class PacketDissector {
         }
       }
       if (end < offset) end = offset;
+      // TCP hands its payload on as data; on the IKE-over-TCP ports (RFC 9329) the stream is reassembled and framed instead.
+      const t = pushed?.spec.id === 'tcp' ? (pushed.record as TcpRecord) : undefined;
+      if (t && ctx.ip && t.srcport !== undefined && t.dstport !== undefined && this.isIketcpPort(t.srcport, t.dstport)) {
+        tcpUnits = this.iketcp
+          ? this.iketcp.add({ frame: frame.number, ip: ctx.ip, srcport: t.srcport, dstport: t.dstport, seq: t.seq ?? 0, ack: t.ack ?? 0, flags: t.flags ?? 0, buf, offset, end })
+          : frameSegment(frame.number, buf, offset, end);
+        // Bounded work per frame: a huge segment of tiny messages (keepalives) shows its first MAX_TCP_UNITS.
+        if (tcpUnits.length > MAX_TCP_UNITS) tcpUnits.length = MAX_TCP_UNITS;
+        tcpCtx = ctx;
+        tcpSrc = src;
+        tcpBuf = buf;
+        const u = tcpUnits.shift();
+        if (!u) break;
+        base = layers.length;
+        ({ src, buf, res } = this.startIketcpUnit(u, tcpCtx, tcpSrc, tcpBuf, sources, layers));
+        continue;
+      }
       const next = this.choose(hint);
       if (next) res = next(ctx, src, buf, offset, end);
       else if (end > offset) res = dissectData(ctx, src, buf, offset, end);
     }
 
     return new DissectedPacket(frame, sources, layers);
+  }
+
+  private isIketcpPort(sport: number, dport: number): boolean {
+    const ports = this.prefs.iketcpPorts;
+    if (!ports) return sport === IKETCP_DEFAULT_PORT || dport === IKETCP_DEFAULT_PORT;
+    return ports.has(sport) || ports.has(dport);
+  }
+
+  /**
+   * Where one framed IKE-over-TCP unit is dissected: in place when it lies in
+   * the current segment, else on a new "Reassembled TCP" source after a
+   * `tcp.segments` layer listing its frames.
+   */
+  private startIketcpUnit(u: IketcpUnit, ctx: DissectContext, src: number, buf: Uint8Array, sources: DataSource[], layers: Layer[]): { src: number; buf: Uint8Array; res: DissectResult } {
+    const d = dissectIketcpUnit(u.kind, u.notes, u.segment);
+    if (u.srcOffset !== undefined) return { src, buf, res: d(ctx, src, buf, u.srcOffset, u.srcOffset + u.bytes.length) };
+    sources.push({ name: 'Reassembled TCP', bytes: u.bytes });
+    const idx = sources.length - 1;
+    layers.push(tcpSegmentsLayer(idx, u.bytes, u.pieces));
+    return { src: idx, buf: u.bytes, res: d(ctx, idx, u.bytes, 0, u.bytes.length) };
   }
 
   private choose(hint: NextHint): Dissector<any> | undefined {

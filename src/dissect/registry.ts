@@ -11,6 +11,8 @@ import { udpFields, udpNotes, dissectUdp } from './udp.js';
 import { arpFields, dissectArp } from './arp.js';
 import { ETHERTYPE_DISSECTORS, IPPROTO_DISSECTORS, LINK_DISSECTORS, LINKNET_FIELD_TABLES, LINKNET_NOTE_TABLES } from './link-net.js';
 import { IPSEC_FIELD_TABLES, IPSEC_IPPROTO_DISSECTORS, IPSEC_NOTE_TABLES } from './ipsec.js';
+import { iketcpFields, iketcpNotes } from './iketcp.js';
+import { tcpStreamFields, tcpStreamNotes } from './tcp-stream.js';
 
 export const LINK_TABLE: ReadonlyMap<number, Dissector<any>> = new Map(LINK_DISSECTORS);
 export const ETHERTYPE_TABLE: ReadonlyMap<number, Dissector<any>> = new Map<number, Dissector<any>>([...ETHERTYPE_DISSECTORS, [0x0806, dissectArp]]);
@@ -27,9 +29,11 @@ export const FIELD_TABLES: ReadonlyArray<Readonly<Record<string, FieldDef>>> = [
   ...LINKNET_FIELD_TABLES,
   udpFields,
   ...IPSEC_FIELD_TABLES,
+  tcpStreamFields,
+  iketcpFields,
 ];
 
-export const NOTE_TABLES: ReadonlyArray<Readonly<Record<string, NoteDef>>> = [COMMON_NOTES, udpNotes, ...LINKNET_NOTE_TABLES, ...IPSEC_NOTE_TABLES];
+export const NOTE_TABLES: ReadonlyArray<Readonly<Record<string, NoteDef>>> = [COMMON_NOTES, udpNotes, ...LINKNET_NOTE_TABLES, ...IPSEC_NOTE_TABLES, tcpStreamNotes, iketcpNotes];
 
 let registry: FieldRegistry | undefined;
 /** The field registry (built once, on first use). */

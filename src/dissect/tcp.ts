@@ -1,7 +1,8 @@
 /**
  * Minimal TCP (RFC 9293 §3.1): the fixed header, flags, and options kept as
  * raw bytes. No stream tracking: sequence numbers are shown as sent (Wireshark
- * shows them relative). The payload is left as data.
+ * shows them relative). The payload is data, except on the IKE-over-TCP
+ * ports (RFC 9329, ./iketcp.ts), where the pipeline reassembles the stream.
  */
 import { defineFields } from '../core/fields.js';
 import { defineNotes, note } from '../core/notes.js';

@@ -19,6 +19,10 @@ export interface PacketRowVM {
   readonly kind: RowKind;
   readonly severity: Severity | undefined;
   readonly selected: boolean;
+  /** Shown decrypted (marked `D`). */
+  readonly decrypted: boolean;
+  /** An integrity check failed under the keys given (painted red). */
+  readonly icvBad: boolean;
 }
 
 export interface PacketListVM {
@@ -79,6 +83,8 @@ export interface StatusVM {
   readonly message: string | undefined;
   /** The capture ended in a fault: what and where. */
   readonly error: string | undefined;
+  /** Decryption state and key sources, when keys were given. */
+  readonly decryption: string | undefined;
   /** The whole line, as text (the component colours parts of it). */
   readonly text: string;
   readonly hint: string;
@@ -87,7 +93,7 @@ export interface StatusVM {
 export type FilterState = 'empty' | 'valid' | 'invalid' | 'unavailable';
 
 export interface FilterBarVM {
-  readonly mode: 'idle' | 'filter' | 'goto';
+  readonly mode: 'idle' | 'filter' | 'goto' | 'keys';
   readonly label: string;
   readonly text: string;
   readonly cursor: number;
@@ -134,7 +140,10 @@ function columnsFor(width: number, total: number, time: TimeMode): Columns {
   return { no, time: TIME_WIDTH[time], src: addr, dst: addr, proto: 8, len: 6 };
 }
 
-/** One list line: a marker column (`!` for packets with warnings or errors, never colour alone), then the columns. */
+/**
+ * One list line: a marker column (`!` for packets with warnings or errors, `D` for decrypted ones:
+ * never colour alone), then the columns.
+ */
 function rowText(r: Pick<SummaryRow, 'no' | 'time' | 'src' | 'dst' | 'protocol' | 'length' | 'info'> & { marker: string }, c: Columns, width: number): string {
   const head = `${r.marker}${fit(String(r.no), c.no, true)} ${fit(r.time, c.time, true)} ${fit(r.src, c.src)} ${fit(r.dst, c.dst)} ${fit(r.protocol, c.proto)} ${fit(String(r.length), c.len, true)} `;
   return fit(head + r.info, width);
@@ -150,15 +159,17 @@ export function packetListVM(c: TuiController): PacketListVM {
   const sel = c.selectedIndex;
   const rows = c.windowRows().map((r) => ({
     key: String(r.index),
-    text: rowText({ ...r, marker: r.severity === 'error' || r.severity === 'warn' ? '!' : ' ' }, cols, width),
+    text: rowText({ ...r, marker: r.icvBad || r.severity === 'error' || r.severity === 'warn' ? '!' : r.decrypted ? 'D' : ' ' }, cols, width),
     kind: r.kind,
     severity: r.severity,
     selected: r.index === sel,
+    decrypted: r.decrypted,
+    icvBad: r.icvBad,
   }));
   let empty: string | undefined;
   if (!rows.length) {
     if (c.scan) empty = c.scan.done ? `No packets match "${c.scan.text}".` : 'Filtering…';
-    else empty = c.index.done ? 'The capture holds no packets.' : 'Loading…';
+    else empty = c.index.done ? 'The capture holds no packets.' : c.index.live ? 'Waiting for packets…' : 'Loading…';
   }
   return { header, rows, height: c.layout.listRows, focused: c.focus === 'list', empty };
 }
@@ -223,6 +234,12 @@ export function hexVM(c: TuiController): HexVM {
 export function filterBarVM(c: TuiController): FilterBarVM {
   const p = c.prompt;
   if (p?.kind === 'goto') return { mode: 'goto', label: 'Go to packet: ', text: p.line.text, cursor: p.line.cursor, state: 'empty', error: undefined };
+  if (p?.kind === 'keyfile') return { mode: 'keys', label: 'Load key file: ', text: p.line.text, cursor: p.line.cursor, state: 'empty', error: 'Enter loads, Esc cancels' };
+  if (p?.kind === 'psk') {
+    // A PSK is typed blind unless espy was started with --show-secrets.
+    const text = c.decryption?.showSecrets ? p.line.text : '•'.repeat(p.line.text.length);
+    return { mode: 'keys', label: 'PSK (SECRET, 0xHEX or PEER=SECRET): ', text, cursor: p.line.cursor, state: 'empty', error: 'Enter adds, Esc cancels' };
+  }
   if (p?.kind === 'filter') {
     if (!c.engine.available) return { mode: 'filter', label: 'Filter: ', text: p.line.text, cursor: p.line.cursor, state: 'unavailable', error: c.engine.reason };
     const chk = c.promptCheck();
@@ -246,9 +263,11 @@ export function statusVM(c: TuiController): StatusVM {
   // The base name: a long path would push the counts off a narrow status line.
   const parts = [basename(ix.file)];
   parts.push(s ? `Shown ${s.count.toLocaleString('en-US')} of ${ix.count.toLocaleString('en-US')}` : `Packets ${ix.count.toLocaleString('en-US')}`);
-  if (loading) parts.push(percent !== undefined ? `loading ${percent}%` : 'loading…');
+  if (loading) parts.push(ix.live ? 'capturing…' : percent !== undefined ? `loading ${percent}%` : 'loading…');
   if (filterPercent !== undefined) parts.push(`filtering ${filterPercent}%`);
   if (s?.error) parts.push(`filter stopped: ${s.error}`);
+  const decryption = c.decryption?.statusText();
+  if (decryption) parts.push(decryption);
   parts.push(`time: ${TIME_MODE_LABEL[c.time]}`, `focus: ${FOCUS_LABEL[c.focus]}`);
   const message = c.message;
   const error = ix.error;
@@ -265,6 +284,7 @@ export function statusVM(c: TuiController): StatusVM {
     focus: c.focus,
     message,
     error,
+    decryption,
     text,
     hint: '?:help /:filter Tab:pane q:quit',
   };
@@ -277,7 +297,7 @@ export function overlayVM(c: TuiController): OverlayVM | undefined {
   if (!o) return undefined;
   if (o.kind === 'help') return { kind: 'help', groups: KEY_HELP, height };
   const scan = c.analysisScan();
-  const text = scan.view(o.view);
+  const text = o.view === 'keys' ? { lines: c.overlayLines() } : scan.view(o.view);
   const body = height - 1;
   const lines = (text?.lines ?? []).slice(c.overlayTop, c.overlayTop + body).map((t, k) => ({
     key: String(c.overlayTop + k),
@@ -285,7 +305,8 @@ export function overlayVM(c: TuiController): OverlayVM | undefined {
     selected: c.overlayTop + k === c.overlayCursor,
   }));
   const status = text ? undefined : `Analysing the capture… ${Math.floor(scan.progress * 100)}%`;
-  return { kind: 'view', title: `${VIEW_TITLE[o.view]}  (Esc closes${o.view === 'ladder' ? ', Enter selects the packet' : ''})`, lines, status, height };
+  const enter = o.view === 'ladder' || o.view === 'findings' ? ', Enter selects the packet' : o.view === 'sa' ? ', Enter on an ESP/AH SA filters the list to it' : o.view === 'keys' ? ', o loads a key file, p enters a PSK' : '';
+  return { kind: 'view', title: `${VIEW_TITLE[o.view]}  (Esc closes${enter})`, lines, status, height };
 }
 
 export function appVM(c: TuiController): AppVM {

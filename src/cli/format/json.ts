@@ -38,6 +38,7 @@ function nodeJson(n: TreeNode): { [k: string]: Json } {
   };
   const table = n.values ?? n.field.values;
   if (table && typeof n.value === 'number') o.name = displayValue(n.field, n.value, table);
+  if (n.source !== undefined && n.source >= 0) o.source = n.source;
   if (n.children) o.children = n.children.map(nodeJson);
   if (n.notes) o.notes = n.notes.map(noteJson);
   return o;

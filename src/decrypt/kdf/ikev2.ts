@@ -1,13 +1,16 @@
 /**
  * IKEv2 key derivation, RFC 7296 §2.13 (prf+), §2.14 (SKEYSEED and SK_*), §2.17 (CHILD_SA
- * KEYMAT) and §2.18 (SKEYSEED of a rekeyed IKE SA). Only HMAC PRFs are implemented: the
- * AES-XCBC/CMAC PRFs (RFC 4434, RFC 4615) treat the Ni | Nr key differently (§2.14) and throw.
+ * KEYMAT) and §2.18 (SKEYSEED of a rekeyed IKE SA). HMAC PRFs (RFC 2104, RFC 4868) and the
+ * AES PRFs AES-XCBC-PRF-128 (RFC 4434) and AES-CMAC-PRF-128 (RFC 4615); for those SKEYSEED keys
+ * with the first 64 bits of Ni and of Nr (RFC 7296 §2.14).
  */
 import { encrKeymatLen, hashOf, type EncrRow, type IntegRow, type PrfRow } from '../algorithms.js';
 import { concatBytes as concat } from '../../core/bytes.js';
+import { aesPrf128 } from '../cipher/index.js';
 
-/** prf(K, S) for an HMAC PRF row. */
+/** prf(K, S): HMAC for hash rows, AES-XCBC-PRF-128 / AES-CMAC-PRF-128 (any key length, RFC 4434 §2 / RFC 4615 §3) for the AES rows. */
 export function prf(row: PrfRow, key: Uint8Array, data: Uint8Array): Uint8Array {
+  if (row.mac) return aesPrf128(row.mac, key, data);
   return hashOf(row).hmac(key, data);
 }
 
@@ -16,21 +19,23 @@ export function prf(row: PrfRow, key: Uint8Array, data: Uint8Array): Uint8Array 
  * truncated to `length`. At most 255 blocks.
  */
 export function prfPlus(row: PrfRow, key: Uint8Array, seed: Uint8Array, length: number): Uint8Array {
-  const h = hashOf(row);
   if (!Number.isInteger(length) || length < 0) throw new RangeError('prf+: bad length');
-  const blocks = Math.ceil(length / h.outputLen);
+  const outLen = row.outputLen;
+  const blocks = Math.ceil(length / outLen);
   if (blocks > 255) throw new RangeError(`prf+: ${length} bytes needs more than 255 iterations`);
-  const out = new Uint8Array(blocks * h.outputLen);
+  const out = new Uint8Array(blocks * outLen);
   let t: Uint8Array = new Uint8Array(0);
   for (let i = 1; i <= blocks; i++) {
-    t = h.hmac(key, concat(t, seed, Uint8Array.of(i)));
-    out.set(t, (i - 1) * h.outputLen);
+    t = prf(row, key, concat(t, seed, Uint8Array.of(i)));
+    out.set(t, (i - 1) * outLen);
   }
   return out.subarray(0, length);
 }
 
 /** SKEYSEED = prf(Ni | Nr, g^ir) (RFC 7296 §2.14). Ni/Nr are the nonce payload bodies. */
 export function skeyseed(row: PrfRow, ni: Uint8Array, nr: Uint8Array, gir: Uint8Array): Uint8Array {
+  // RFC 7296 §2.14: with AES-XCBC-PRF-128 / AES-CMAC-PRF-128 only the first 64 bits of Ni and of Nr are used.
+  if (row.mac) return prf(row, concat(ni.subarray(0, 8), nr.subarray(0, 8)), gir);
   return prf(row, concat(ni, nr), gir);
 }
 

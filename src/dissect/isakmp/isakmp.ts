@@ -17,6 +17,7 @@ import { node, type TreeNode } from '../../core/tree.js';
 import { runDissector, type Dissector, type LayerSpec } from '../layer.js';
 import { Truncated } from '../../core/reader.js';
 import { decoderFor } from './decoders.js';
+import { toHex } from '../../core/bytes.js';
 import type { IkeDecrypted } from '../decrypt-hooks.js';
 import type { DecodedPayload, PayloadContext } from './payload.js';
 import {
@@ -175,6 +176,41 @@ function encDataNode(offset: number, data: Uint8Array): TreeNode {
   return node(isakmpFields.encData, data, offset, data.length, { text: `Encrypted Data (${plural(data.length, 'byte')})` });
 }
 
+const STATUS_TEXT: Record<IkeDecrypted['status'], string> = { ok: 'decrypted', 'icv-bad': 'not decrypted: ICV mismatch', garbled: 'not decrypted: plaintext is not a payload chain (wrong key or IV)' };
+
+/**
+ * What the decryption engine found (Wireshark puts this under the Encrypted
+ * payload): IV, ICV and its status, then the plaintext as "Decrypted Data"
+ * whose subtree points into the "Decrypted IKE" source.
+ */
+function decryptedNodes(d: IkeDecrypted, rec: IsakmpRecord): TreeNode[] {
+  const out: TreeNode[] = [];
+  out.push(node(isakmpFields.encStatus, STATUS_TEXT[d.status], 0, 0, { text: `Decryption: ${STATUS_TEXT[d.status]}` }));
+  out.push(node(isakmpFields.encKeys, d.keySource, 0, 0));
+  if (d.iv) {
+    const r = d.ivRange;
+    out.push(node(isakmpFields.encIv, d.iv, r?.offset ?? 0, r?.length ?? 0, r ? { source: r.source } : { text: `Initialization Vector: ${toHex(d.iv)} (computed, RFC 2409 App. B)` }));
+  }
+  if (d.icv) {
+    out.push(node(isakmpFields.encIcdStatus, d.icv.status, d.icv.offset, d.icv.length, { source: d.icv.source, text: `Integrity Checksum Data: [${d.icv.status === 'good' ? 'correct' : d.icv.status === 'bad' ? 'incorrect' : 'not checked'}]` }));
+  }
+  for (const c of d.checks ?? []) {
+    const verdict = c.ok === true ? 'verified' : c.ok === false ? 'DOES NOT VERIFY' : 'not checked';
+    out.push(node(isakmpFields.encCheck, `${c.what}: ${verdict}`, 0, 0, { text: `${c.what}: ${verdict}${c.detail ? ` (${c.detail})` : ''}` }));
+  }
+  if (d.source >= 0) {
+    const major = rec.major === 1 ? 1 : 2;
+    const kids = d.payloads.map((p, i) => payloadNode(p, major, rec, i));
+    if (d.padding && d.padding.length > 0) kids.push(node(isakmpFields.encPadding, null, d.padding.offset, d.padding.length));
+    if (d.padLength !== undefined && d.padding) kids.push(node(isakmpFields.encPadLength, d.padLength, d.padding.offset + d.padding.length, 1));
+    const first = d.payloads[0]?.offset ?? 0;
+    const last = d.payloads.length ? d.payloads[d.payloads.length - 1]! : undefined;
+    const end = d.padding ? d.padding.offset + d.padding.length + (d.padLength !== undefined ? 1 : 0) : last ? last.bodyOffset + last.body.length : first;
+    out.push(node(isakmpFields.encDecrypted, null, first, end - first, { source: d.source, text: `Decrypted Data (${plural(end - first, 'byte')})${d.fragmentFrames && d.fragmentFrames.length > 1 ? `, reassembled from frames ${d.fragmentFrames.join(', ')}` : ''}`, children: kids }));
+  }
+  return out;
+}
+
 function payloadNode(p: IsakmpPayload, major: number | undefined, rec?: IsakmpRecord, index = 0): TreeNode {
   const table = payloadTable(major);
   const o = p.offset;
@@ -197,6 +233,7 @@ function payloadNode(p: IsakmpPayload, major: number | undefined, rec?: IsakmpRe
   const dec = p.decoded && rec ? decoderFor(major ?? 0, p.type) : undefined;
   if (dec && rec) kids.push(...dec.tree(p.decoded!, payloadContext(rec, p.type, index)));
   else if (body.length > 0) kids.push(p.encrypted ? encDataNode(bodyOffset, body) : node(isakmpFields.datapayload, body, bodyOffset, body.length));
+  if (p.encrypted && rec?.decrypted && major === 2) kids.push(...decryptedNodes(rec.decrypted, rec));
   const present = Math.max(0, p.bodyOffset + p.body.length - o);
   return node(isakmpFields.typepayload, p.type, o, p.malformed ? present : p.length, { text: `Payload: ${describeCode(table, p.type)} (${p.type})`, children: kids });
 }
@@ -227,6 +264,7 @@ export const isakmpSpec: LayerSpec<IsakmpRecord> = {
     if (r.messageId !== undefined) out.push(node(isakmpFields.messageid, r.messageId, o + 20, 4));
     if (r.length !== undefined) out.push(node(isakmpFields.length, r.length, o + 24, 4));
     if (r.encrypted && r.encrypted.data.length > 0) out.push(encDataNode(r.encrypted.offset, r.encrypted.data));
+    if (r.encrypted && r.decrypted) out.push(...decryptedNodes(r.decrypted, r));
     r.payloads.forEach((p, i) => out.push(payloadNode(p, r.major, r, i)));
     if (r.unparsed && r.unparsed.data.length > 0) out.push(node(isakmpFields.datapayload, r.unparsed.data, r.unparsed.offset, r.unparsed.data.length));
     if (r.trailing) out.push(node(isakmpFields.extradata, r.trailing.data, r.trailing.offset, r.trailing.data.length));

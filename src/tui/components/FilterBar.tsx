@@ -8,7 +8,7 @@ export default function FilterBar({ vm }: { vm: FilterBarVM }) {
   const before = editing ? vm.text.slice(0, vm.cursor) : vm.text;
   const at = editing ? (vm.text[vm.cursor] ?? ' ') : '';
   const after = editing ? vm.text.slice(vm.cursor + 1) : '';
-  const color = vm.mode === 'goto' ? undefined : FILTER_COLOR[vm.state];
+  const color = vm.mode === 'goto' || vm.mode === 'keys' ? undefined : FILTER_COLOR[vm.state];
   return (
     <Box height={1} flexShrink={0}>
       <Text wrap="truncate">

@@ -17,8 +17,8 @@ export default function PacketList({ vm }: { vm: PacketListVM }) {
             key={r.key}
             wrap="truncate"
             inverse={r.selected}
-            bold={r.selected && vm.focused}
-            color={r.severity === 'error' ? 'red' : KIND_COLOR[r.kind]}
+            bold={(r.selected && vm.focused) || r.decrypted}
+            color={r.icvBad || r.severity === 'error' ? 'red' : KIND_COLOR[r.kind]}
             dimColor={r.kind === 'other' && !r.selected}
           >
             {r.text}

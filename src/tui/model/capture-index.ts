@@ -28,6 +28,8 @@ import { PacketDissector, type Packet } from '../../dissect/packet.js';
 import { DEFAULT_PREFS, type DissectPrefs, type Layer } from '../../dissect/layer.js';
 import type { FrameRecord } from '../../dissect/frame.js';
 import type { FragmentsRecord } from '../../dissect/reassembly.js';
+import type { DecryptEngine } from '../../decrypt/engine.js';
+import type { DecryptHooks } from '../../dissect/decrypt-hooks.js';
 import { Lru } from './lru.js';
 import { FileFrameStore, MemoryFrameStore, type FrameStore } from './frame-store.js';
 
@@ -42,6 +44,14 @@ export interface CaptureIndexOptions {
   packetCache?: number;
   /** Read size for the background pass; small values keep each slice of work short. */
   chunkSize?: number;
+  /**
+   * Decryption. A file's load pass doubles as the engine's learn pass (the
+   * engine is put in 'learn' mode, and switched to 'decrypt' when loading
+   * ends); rows shown while loading are dissected without it. A live source
+   * gives an engine in 'both' mode: it learns as frames arrive and decrypts
+   * from the first row on.
+   */
+  decrypt?: DecryptEngine;
 }
 
 /** Bytes the index keeps per frame in its typed arrays (after loading ends). */
@@ -82,6 +92,16 @@ export class CaptureIndex {
   private stopped = false;
   private bytesSeen = 0;
   private readonly fileSize: number | undefined;
+  private engineRef: DecryptEngine | undefined;
+  /** Bumped whenever what a packet shows changes (decryption switched on or re-keyed): row caches key on it. */
+  private gen = 0;
+  /** The load pass's hooks forward to whichever engine is current, so a live source can change keys mid-stream. */
+  private readonly loadHooks: DecryptHooks = {
+    ike: (c, l) => this.engineRef?.ike(c, l),
+    esp: (c, l) => this.engineRef?.esp(c, l),
+    ah: (c, l, b) => this.engineRef?.ah(c, l, b),
+  };
+  private readonly stream: boolean;
   /** Resolves when the background pass ends (EOF, a bad record, or close()). */
   readonly loaded: Promise<void>;
 
@@ -90,6 +110,7 @@ export class CaptureIndex {
     private readonly store: FrameStore,
     opts: CaptureIndexOptions,
     fileSize: number | undefined,
+    stream = false,
   ) {
     this.file = reader.file;
     this.format = reader.format;
@@ -98,6 +119,9 @@ export class CaptureIndex {
     this.reassemble = opts.reassemble ?? true;
     this.packets = new Lru(opts.packetCache ?? 256);
     this.fileSize = fileSize;
+    this.stream = stream;
+    this.engineRef = opts.decrypt;
+    if (opts.decrypt && !stream) opts.decrypt.setMode('learn');
     this.loaded = this.load();
   }
 
@@ -122,6 +146,52 @@ export class CaptureIndex {
       throw new CaptureError(reader.file, 0, 'io', e instanceof Error ? e.message : String(e));
     }
     return new CaptureIndex(reader, store, opts, size);
+  }
+
+  /**
+   * An index over frames pushed by a live source (src/tui/model/live-source.ts):
+   * bytes kept in memory, the list grows as frames arrive, `done` once the
+   * source ends.
+   */
+  static fromStream(reader: CaptureReader, opts: CaptureIndexOptions = {}): CaptureIndex {
+    if (opts.decrypt) opts.decrypt.setMode('both');
+    return new CaptureIndex(reader, new MemoryFrameStore(), opts, undefined, true);
+  }
+
+  /** Frames pushed by a live source rather than read from a file. */
+  get live(): boolean {
+    return this.stream;
+  }
+
+  /** The decryption engine on-demand dissection uses (undefined without keys). */
+  get engine(): DecryptEngine | undefined {
+    return this.engineRef;
+  }
+
+  /** Keys were given and rows are shown decrypted (false while a file's learn pass runs). */
+  get decrypting(): boolean {
+    return this.engineRef !== undefined && this.engineRef.mode !== 'learn';
+  }
+
+  /** Changes when what packets show changes (see `gen`). */
+  get generation(): number {
+    return this.gen;
+  }
+
+  /**
+   * Swaps in another engine that has already learned every indexed frame (the
+   * keys view's re-learn pass): cached packets are dropped and re-dissected with it.
+   */
+  setEngine(e: DecryptEngine): void {
+    this.engineRef = e;
+    this.invalidate();
+  }
+
+  /** Forgets every dissected packet (decryption changed) and tells the listeners. */
+  private invalidate(): void {
+    this.gen++;
+    this.packets.clear();
+    this.emit();
   }
 
   /** Frames indexed so far. */
@@ -221,13 +291,24 @@ export class CaptureIndex {
   }
 
   private dissectAt(i: number): Packet {
-    const d = new PacketDissector({ prefs: this.prefs, reassemble: this.reassemble });
-    if (this.flags[i]! & FLAG_REASSEMBLES) {
-      for (const no of this.fragments.get(i) ?? []) if (no - 1 !== i) d.dissect(this.frame(no - 1));
+    // Order independence: the engine is used only once it has learned the whole file (never in 'learn'
+    // mode, where dissecting would teach it out of order); a stream's 'both' engine is read in 'decrypt'
+    // mode here, so showing a row never counts or learns it a second time.
+    const e = this.engineRef;
+    const hooks = e && e.mode !== 'learn' ? e : undefined;
+    const both = e?.mode === 'both';
+    if (both) e!.setMode('decrypt');
+    try {
+      const d = new PacketDissector({ prefs: this.prefs, reassemble: this.reassemble, ...(hooks ? { decrypt: hooks } : {}) });
+      if (this.flags[i]! & FLAG_REASSEMBLES) {
+        for (const no of this.fragments.get(i) ?? []) if (no - 1 !== i) d.dissect(this.frame(no - 1));
+      }
+      const p = d.dissect(this.frame(i));
+      const t = this.time(i);
+      return retime(p, t - this.time(0), i === 0 ? 0 : t - this.time(i - 1));
+    } finally {
+      if (both) e!.setMode('both');
     }
-    const p = d.dissect(this.frame(i));
-    const t = this.time(i);
-    return retime(p, t - this.time(0), i === 0 ? 0 : t - this.time(i - 1));
   }
 
   private grow(): void {
@@ -272,7 +353,9 @@ export class CaptureIndex {
 
   private async load(): Promise<void> {
     // The sequential pass only exists to learn which frames complete a reassembly.
-    const seq = this.reassemble ? new PacketDissector({ prefs: this.prefs, reassemble: true }) : undefined;
+    // The sequential pass learns which frames complete a reassembly and, with keys, is the engine's learn pass.
+    const hooks = this.engineRef || this.stream ? this.loadHooks : undefined;
+    const seq = this.reassemble || hooks ? new PacketDissector({ prefs: this.prefs, reassemble: this.reassemble, ...(hooks ? { decrypt: hooks } : {}) }) : undefined;
     try {
       while (!this.stopped) {
         const batch = await this.reader.next();
@@ -282,7 +365,7 @@ export class CaptureIndex {
           this.add(f);
           if (seq) {
             const p = seq.dissect(f);
-            if (p.sources.length > 1) this.noteReassembly(i, p);
+            if (p.sources.length > 1 && this.reassemble) this.noteReassembly(i, p);
           }
         }
         this.emit();
@@ -294,7 +377,11 @@ export class CaptureIndex {
     } finally {
       this.loadDone = true;
       if (!this.stopped) this.resize(this.n);
-      this.emit();
+      // Learned everything: from now on rows are shown decrypted (re-dissected with the engine).
+      if (this.engineRef?.mode === 'learn' && !this.stopped) {
+        this.engineRef.setMode('decrypt');
+        this.invalidate();
+      } else this.emit();
     }
   }
 

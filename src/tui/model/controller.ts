@@ -12,6 +12,8 @@ import type { CaptureIndex } from './capture-index.js';
 import { FilterScan } from './filter-scan.js';
 import { DEFAULT_FILTER_ENGINE, type FilterCheck, type FilterEngine } from './filter-seam.js';
 import { AnalysisScan, type AnalysisView } from './analysis.js';
+import type { Decryption } from './decryption.js';
+import { keysViewLines } from './keys-view.js';
 import { computeLayout, type Layout } from './layout.js';
 import { backspace, browse, deleteForward, insert, lineState, moveCursor, remember, type LineState } from './line-editor.js';
 import { COLLAPSED, EXPANDED, flattenTree, setOpen, type ExpandState, type TreeRow } from './tree-model.js';
@@ -45,7 +47,8 @@ export interface KeyPress {
 export type Overlay = { readonly kind: 'help' } | { readonly kind: 'view'; readonly view: AnalysisView };
 
 export interface Prompt {
-  readonly kind: 'filter' | 'goto';
+  /** filter: display filter; goto: packet number; keyfile / psk: the keys view's inputs. */
+  readonly kind: 'filter' | 'goto' | 'keyfile' | 'psk';
   readonly line: LineState;
 }
 
@@ -56,6 +59,10 @@ export interface ControllerOptions {
   columns?: number;
   /** Initial display filter (the CLI's `-Y` when given with `espy tui`). */
   filter?: string;
+  /** Keys and the engine swap (src/tui/model/decryption.ts); absent: no keys view inputs. */
+  decryption?: Decryption;
+  /** Start the analysis pass (ladder, SAs, findings) as soon as loading ends (default true). */
+  autoAnalyse?: boolean;
 }
 
 export class TuiController {
@@ -87,10 +94,16 @@ export class TuiController {
   quit = false;
 
   private analysis: AnalysisScan | undefined;
+  /** The Decryption epoch the analysis pass was started with (new keys restart it). */
+  private analysisEpoch = 0;
+  readonly decryption: Decryption | undefined;
+  private readonly autoAnalyse: boolean;
+  /** Live source: keep the last packet selected while the list grows (until the user moves up). */
+  private follow = true;
   /** Frame index to keep selected while a new filter's scan catches up to it. */
   private anchor: number | undefined;
   private readonly rows = new Lru<string, SummaryRow>(2048);
-  private treeCache: { index: number; roots: readonly TreeNode[] } | undefined;
+  private treeCache: { index: number; gen: number; roots: readonly TreeNode[] } | undefined;
   private readonly listeners = new Set<() => void>();
   private unsubs: (() => void)[] = [];
 
@@ -99,8 +112,32 @@ export class TuiController {
     this.engine = opts.filterEngine ?? DEFAULT_FILTER_ENGINE;
     this.time = opts.time ?? 'r';
     this.layout = computeLayout(opts.rows ?? 40, opts.columns ?? 120);
-    this.unsubs.push(index.subscribe(() => this.emit()));
+    this.decryption = opts.decryption;
+    this.autoAnalyse = opts.autoAnalyse ?? true;
+    this.unsubs.push(index.subscribe(() => this.indexChanged()));
+    if (this.decryption) this.unsubs.push(this.decryption.subscribe(() => this.decryptionChanged()));
     if (opts.filter) this.applyFilter(opts.filter);
+    if (index.done) this.indexChanged();
+  }
+
+  private indexChanged(): void {
+    if (this.index.live && this.follow && !this.scan && !this.prompt && this.index.count > 0) {
+      this.cursor = this.index.count - 1;
+      this.scrollListIntoView();
+    }
+    // Findings and SA counters are computed in the background once everything is indexed.
+    if ((this.index.done || this.index.live) && this.autoAnalyse && !this.analysis) this.analysisScan();
+    this.emit();
+  }
+
+  /** New keys were swapped in: views built with the old keys start again. */
+  private decryptionChanged(): void {
+    if (this.decryption && this.analysis && this.analysisEpoch !== this.decryption.epoch) {
+      this.analysis.cancel();
+      this.analysis = undefined;
+      if (this.overlay || this.autoAnalyse) this.analysisScan();
+    }
+    this.emit();
   }
 
   subscribe(fn: () => void): () => void {
@@ -112,6 +149,7 @@ export class TuiController {
     for (const u of this.unsubs) u();
     this.scan?.cancel();
     this.analysis?.cancel();
+    this.decryption?.dispose();
     this.listeners.clear();
   }
 
@@ -138,7 +176,7 @@ export class TuiController {
   }
 
   row(i: number): SummaryRow {
-    const k = `${this.time}:${i}`;
+    const k = `${this.index.generation}:${this.time}:${i}`;
     let r = this.rows.get(k);
     if (!r) {
       r = summaryRow(i, this.index.packet(i), this.time);
@@ -165,7 +203,8 @@ export class TuiController {
   private roots(): readonly TreeNode[] {
     const i = this.selectedIndex;
     if (i === undefined) return [];
-    if (this.treeCache?.index !== i) this.treeCache = { index: i, roots: packetTree(this.index.packet(i)) };
+    const gen = this.index.generation;
+    if (this.treeCache?.index !== i || this.treeCache.gen !== gen) this.treeCache = { index: i, gen, roots: packetTree(this.index.packet(i)) };
     return this.treeCache.roots;
   }
 
@@ -205,7 +244,9 @@ export class TuiController {
 
   analysisScan(): AnalysisScan {
     if (!this.analysis) {
-      this.analysis = new AnalysisScan(this.index);
+      const d = this.decryption;
+      this.analysisEpoch = d?.epoch ?? 0;
+      this.analysis = new AnalysisScan(this.index, { ...(d?.material ? { keys: d.material } : {}), showSecrets: d?.showSecrets ?? false });
       this.unsubs.push(this.analysis.subscribe(() => this.emit()));
       this.analysis.start();
     }
@@ -216,10 +257,28 @@ export class TuiController {
 
   /** One key press (Ink's `useInput` arguments). Returns true when the state changed. */
   key(input: string, k: KeyPress): void {
+    if (!this.prompt && input.length > 1 && !k.ctrl && !k.meta && /^[\x20-\x7e\r\n]+$/.test(input)) {
+      // Keys typed ahead (or sent by a script) arrive in one read, e.g. ":7\r": one at a time, as if typed
+      // slowly; once one opens a prompt, the rest is that prompt's text.
+      for (let i = 0; i < input.length && !this.quit; i++) {
+        if (this.prompt) {
+          this.promptKey(input.slice(i), {});
+          break;
+        }
+        const ch = input[i]!;
+        this.dispatch(ch === '\r' || ch === '\n' ? '' : ch, ch === '\r' || ch === '\n' ? { return: true } : {});
+      }
+    } else this.dispatch(input, k);
+    this.emit();
+  }
+
+  private dispatch(input: string, k: KeyPress): void {
     if (this.prompt) this.promptKey(input, k);
     else if (this.overlay) this.overlayKey(input, k);
-    else this.normalKey(input, k);
-    this.emit();
+    else {
+      this.normalKey(input, k);
+      this.follow = this.cursor >= this.shownCount - 1;
+    }
   }
 
   private normalKey(input: string, k: KeyPress): void {
@@ -299,6 +358,7 @@ export class TuiController {
   overlayLines(): readonly string[] {
     const o = this.overlay;
     if (!o || o.kind !== 'view') return [];
+    if (o.view === 'keys') return keysViewLines(this.decryption, this.analysis);
     return this.analysis?.view(o.view)?.lines ?? [];
   }
 
@@ -308,6 +368,10 @@ export class TuiController {
       return;
     }
     if (k.ctrl && input === 'c') return void (this.quit = true);
+    if (this.overlay?.kind === 'view' && this.overlay.view === 'keys' && this.decryption && (input === 'o' || input === 'p')) {
+      this.prompt = { kind: input === 'o' ? 'keyfile' : 'psk', line: lineState() };
+      return;
+    }
     const n = this.overlayLines().length;
     const page = Math.max(1, this.layout.height - 3);
     let c = this.overlayCursor;
@@ -318,11 +382,21 @@ export class TuiController {
     else if (k.home || input === 'g') c = 0;
     else if (k.end || input === 'G') c = n - 1;
     else if (k.return && this.overlay?.kind === 'view') {
-      // Enter on a ladder arrow selects its packet in the list, like Wireshark's Flow Graph.
-      const frame = this.analysis?.view(this.overlay.view)?.frames.get(this.overlayCursor);
+      const v = this.overlay.view;
+      const text = v === 'keys' ? undefined : this.analysis?.view(v);
+      // Enter on a ladder arrow (or a finding) selects its packet in the list, like Wireshark's Flow Graph.
+      const frame = text?.frames.get(this.overlayCursor);
       if (frame !== undefined) {
         this.overlay = undefined;
         this.goTo(frame);
+        return;
+      }
+      // Enter on an SA filters the list to it.
+      const filter = text?.filters?.get(this.overlayCursor);
+      if (filter !== undefined) {
+        this.overlay = undefined;
+        this.filterHistory = remember(this.filterHistory, filter);
+        this.applyFilter(filter);
       }
       return;
     }
@@ -345,7 +419,11 @@ export class TuiController {
       this.prompt = undefined;
       return;
     }
-    if (k.return) return p.kind === 'filter' ? this.submitFilter(p.line.text) : this.submitGoto(p.line.text);
+    if (k.return) {
+      if (p.kind === 'filter') return this.submitFilter(p.line.text);
+      if (p.kind === 'goto') return this.submitGoto(p.line.text);
+      return this.submitKeys(p.kind, p.line.text);
+    }
     if (k.backspace) return void set(backspace(p.line));
     if (k.delete) return void set(deleteForward(p.line));
     if (k.leftArrow) return void set(moveCursor(p.line, p.line.cursor - 1));
@@ -365,6 +443,15 @@ export class TuiController {
     // Keep printable characters only.
     const text = input.replace(/[\x00-\x1f\x7f]/g, '');
     if (text) set(insert(p.line, text));
+  }
+
+  /** The keys view's input line: a key file path or a PSK; the new keys re-decrypt in the background. */
+  private submitKeys(kind: 'keyfile' | 'psk', text: string): void {
+    this.prompt = undefined;
+    const t = kind === 'keyfile' ? text.trim() : text;
+    if (!t || !this.decryption) return;
+    const path = kind === 'keyfile' && t.startsWith('~/') ? `${process.env.HOME ?? ''}${t.slice(1)}` : t;
+    this.message = kind === 'keyfile' ? this.decryption.loadFile(path) : this.decryption.addPsk(t);
   }
 
   private submitFilter(text: string): void {

@@ -48,9 +48,9 @@ export const KEY_HELP: readonly KeyGroup[] = [
     title: 'Views',
     entries: [
       { keys: 'l', action: 'IKE ladder (message flow)' },
-      { keys: 's', action: 'security associations' },
-      { keys: 'K', action: 'keys (k moves up)' },
-      { keys: 'f', action: 'findings' },
+      { keys: 's', action: 'security associations (Enter on an ESP/AH SA filters the list to it)' },
+      { keys: 'K', action: 'keys: sources and SA store (k moves up); in it, o loads a key file, p enters a PSK' },
+      { keys: 'f', action: 'findings of the audit (Enter selects the packet)' },
       { keys: '?', action: 'this help' },
       { keys: 'Esc / q', action: 'close a view or this help' },
       { keys: 'q / Ctrl-C', action: 'quit' },

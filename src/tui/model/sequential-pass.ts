@@ -6,6 +6,7 @@
  * (`visit`) and what to build when the last frame has been seen (`completed`).
  */
 import { PacketDissector, type Packet } from '../../dissect/packet.js';
+import type { DecryptHooks } from '../../dissect/decrypt-hooks.js';
 import type { CaptureIndex } from './capture-index.js';
 
 /** Milliseconds of work per slice before yielding to input and rendering. */
@@ -23,8 +24,17 @@ export abstract class SequentialPass {
   private readonly listeners = new Set<() => void>();
   private unsubscribe: (() => void) | undefined;
 
-  constructor(protected readonly index: CaptureIndex) {
-    this.dissector = new PacketDissector({ prefs: index.prefs, reassemble: index.reassemble });
+  /** `decrypt`: hooks for the pass's own dissector (an engine this pass teaches or reads with). */
+  constructor(
+    protected readonly index: CaptureIndex,
+    decrypt?: DecryptHooks,
+  ) {
+    this.dissector = new PacketDissector({ prefs: index.prefs, reassemble: index.reassemble, ...(decrypt ? { decrypt } : {}) });
+  }
+
+  /** Frames visited so far. */
+  get visited(): number {
+    return this.next;
   }
 
   get done(): boolean {
@@ -58,6 +68,11 @@ export abstract class SequentialPass {
   /** Called once after the last frame. */
   protected completed(): void {}
 
+  /** Caught up with an index that is still growing (a live source): return true to finish here. */
+  protected caughtUp(): boolean {
+    return false;
+  }
+
   /** A visit threw: return true to end the pass there (the subclass records why), false to rethrow. */
   protected failed(_e: unknown): boolean {
     return false;
@@ -88,7 +103,7 @@ export abstract class SequentialPass {
       return;
     }
     if (this.next < this.index.count) this.schedule();
-    else if (this.index.done) this.finish();
+    else if (this.index.done || this.caughtUp()) this.finish();
     else this.waiting = true;
     this.emit();
   }

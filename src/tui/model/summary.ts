@@ -33,6 +33,21 @@ export interface SummaryRow {
   readonly kind: RowKind;
   /** Worst expert-note severity of the packet, if it has notes. */
   readonly severity: Severity | undefined;
+  /** Some of it was decrypted (a "Decrypted IKE" / "Decrypted ESP" data source). */
+  readonly decrypted: boolean;
+  /** An ICV / AEAD tag did not match (ESP, AH or IKEv2 SK): wrong keys or a damaged packet. */
+  readonly icvBad: boolean;
+}
+
+/** Notes that mean an integrity check failed under the keys given. */
+const ICV_BAD: ReadonlySet<string> = new Set(['esp.icv.bad', 'ah.icv.bad', 'isakmp.enc.icv.bad']);
+
+function decryptionFlags(p: Packet): { decrypted: boolean; icvBad: boolean } {
+  let decrypted = false;
+  for (const s of p.sources) if (s.name.startsWith('Decrypted')) decrypted = true;
+  let icvBad = false;
+  for (const l of p.layers) for (const n of l.notes) if (ICV_BAD.has(n.def.id)) icvBad = true;
+  return { decrypted, icvBad };
 }
 
 function kindOf(p: Packet): RowKind {
@@ -70,5 +85,6 @@ export function summaryRow(index: number, p: Packet, time: TimeMode): SummaryRow
     info: s.info,
     kind: kindOf(p),
     severity: worstNote(p)?.def.severity,
+    ...decryptionFlags(p),
   };
 }
