@@ -321,3 +321,15 @@ test('keys typed ahead in one read are taken one at a time (":7\\r" goes to pack
   c.dispose();
   ix.close();
 });
+
+test('a display filter sees decrypted packets, and runs again when decryption switches on', async () => {
+  const ix = await CaptureIndex.open(PCAP, { decrypt: new DecryptEngine(keys(IKE_KEYS, ESP_KEYS)), chunkSize: 256 });
+  const dec = new Decryption(ix, keys(IKE_KEYS, ESP_KEYS));
+  const c = new TuiController(ix, { decryption: dec, filter: 'icmp' });
+  if (!c.engine.available) return;
+  await ix.loaded;
+  await until(() => c.scan?.done === true, 'the filter scan');
+  assert.equal(c.scan!.count, 12, 'the 12 inner ICMP packets match once decrypted');
+  c.dispose();
+  ix.close();
+});

@@ -7,9 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, GENERATED, ROOT } from './helpers.js';
+import { capAvailable } from '../src/live/cap.js';
 
 const TMUX = ['/usr/bin/tmux', '/usr/local/bin/tmux', '/bin/tmux'].find((p) => existsSync(p));
 const FILE = join(GENERATED, 'sw-ikev1-aggr-psk-weak/capture.pcap');
@@ -93,6 +95,49 @@ test('tmux: espy FILE --keys shows decrypted rows, the inner ICMP in the tree an
     tmux('send-keys', '-t', session, 'q');
     await waitFor(session, /\nPROMPT\$\s*$/);
   } finally {
+    spawnSync(TMUX!, ['kill-session', '-t', session]);
+  }
+});
+
+const LIVE_SKIP = !TMUX ? 'tmux is not installed' : !capAvailable() ? 'the optional module `cap` is not built' : process.getuid?.() !== 0 ? 'live capture needs root' : false;
+
+/** An IKEv2 IKE_SA_INIT header alone (28 bytes): enough for the dissector to name it. */
+function ikeHeader(spi: number): Buffer {
+  const b = Buffer.alloc(28);
+  b.writeUInt32BE(spi, 4);
+  b[17] = 0x20;
+  b[18] = 34;
+  b[19] = 0x08;
+  b.writeUInt32BE(28, 24);
+  return b;
+}
+
+test('tmux: espy tui -i lo grows the list as packets arrive, the ladder shows them, q stops and restores the shell', { skip: LIVE_SKIP }, async () => {
+  const session = `espy-tui-live-${process.pid}`;
+  // A port of our own (decoded as IKE with -d), so captures other tests run on lo meanwhile see nothing of ours.
+  const port = 40000 + (process.pid % 20000);
+  tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '40', '-c', ROOT, `env -u CI NO_COLOR=1 PS1='PROMPT$ ' bash --norc --noprofile`);
+  const sock = dgram.createSocket('udp4');
+  try {
+    await waitFor(session, /PROMPT\$/);
+    tmux('send-keys', '-t', session, `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} tui -i lo -f 'udp port ${port}' -d udp.port==${port},isakmp`, 'Enter');
+    let s = await waitFor(session, /live: lo │ Packets 0 │ capturing…/);
+    assert.match(s, /Waiting for packets…/);
+    for (let i = 0; i < 3; i++) {
+      await new Promise<void>((res, rej) => sock.send(ikeHeader(0x1000 + i), port, '127.0.0.1', (e) => (e ? rej(e) : res())));
+      await sleep(50);
+    }
+    s = await waitFor(session, /Packets 3 │/);
+    assert.match(s, /127\.0\.0\.1\s+127\.0\.0\.1\s+ISAKMP\s+\d+ IKE_SA_INIT/);
+    tmux('send-keys', '-t', session, 'l');
+    s = await waitFor(session, /IKE ladder[\s\S]*IKE_SA_INIT/);
+    tmux('send-keys', '-t', session, 'Escape');
+    await sleep(300);
+    tmux('send-keys', '-t', session, 'q');
+    s = await waitFor(session, /\nPROMPT\$\s*$/);
+    assert.doesNotMatch(s, /capturing…/, 'the alternate screen was left');
+  } finally {
+    sock.close();
     spawnSync(TMUX!, ['kill-session', '-t', session]);
   }
 });

@@ -106,8 +106,8 @@ export interface Flow {
   readonly spi: string;
   readonly src: string;
   readonly dst: string;
-  /** `ESP` (IP protocol 50), `ESP-in-UDP` (RFC 3948), `AH` (IP protocol 51). */
-  readonly encapsulation: 'ESP' | 'ESP-in-UDP' | 'AH';
+  /** `ESP` (IP protocol 50), `ESP-in-UDP` (RFC 3948), `ESP-in-TCP` (RFC 9329), `AH` (IP protocol 51). */
+  readonly encapsulation: 'ESP' | 'ESP-in-UDP' | 'ESP-in-TCP' | 'AH';
   readonly sport?: number;
   readonly dport?: number;
   readonly packets: number;

@@ -37,6 +37,8 @@ export interface Endpoints {
   /** UDP ports, when the layer rode on UDP (IKE; ESP-in-UDP, RFC 3948). */
   readonly sport?: number;
   readonly dport?: number;
+  /** Which transport the ports belong to (TCP: IKE/ESP over TCP, RFC 9329). */
+  readonly transport?: 'udp' | 'tcp';
 }
 
 export interface PacketTime {
@@ -129,10 +131,14 @@ export function packetTime(p: Packet): PacketTime {
 /** The endpoints of the layer at `index`: the nearest IP header below it, and UDP if one sits between. */
 export function endpointsOf(p: Packet, index: number): Endpoints | undefined {
   let udp: UdpRecord | undefined;
+  let transport: 'udp' | 'tcp' | undefined;
   for (let i = index - 1; i >= 0; i--) {
     const l = p.layers[i]!;
     const id = l.spec.id;
-    if (id === 'udp' && !udp) udp = l.record as UdpRecord;
+    if ((id === 'udp' || id === 'tcp') && !udp) {
+      udp = l.record as UdpRecord; // TCP: IKE/ESP over TCP (RFC 9329); the same port fields
+      transport = id;
+    }
     else if (id === 'ip' || id === 'ipv6') {
       const r = l.record as { src?: Uint8Array; dst?: Uint8Array };
       if (!r.src || !r.dst) return undefined;
@@ -143,7 +149,7 @@ export function endpointsOf(p: Packet, index: number): Endpoints | undefined {
         dst: v6 ? formatIPv6(r.dst) : formatIPv4(r.dst),
         srcBytes: r.src,
         dstBytes: r.dst,
-        ...(udp?.srcport !== undefined && udp.dstport !== undefined ? { sport: udp.srcport, dport: udp.dstport } : {}),
+        ...(udp?.srcport !== undefined && udp.dstport !== undefined ? { sport: udp.srcport, dport: udp.dstport, transport: transport! } : {}),
       };
     }
   }

@@ -33,7 +33,7 @@
  *                "label": "HDR, SA, KE, Ni, …", "encrypted": bool, "retransmission": bool, "retry": bool, "fragment": "1/3" | null }
  *   Proposal = { "number": 1 | null, "protocol": "…" | null, "spi": "hex" | null,
  *                "transforms": [{ "type": 1 | null, "type_name", "id", "name", "key_length", "attrs": { "<attr id suffix>": { "value", "name" } } }] }
- *   Flow     = { "protocol": "ESP" | "AH", "spi": "hex8", "src", "dst", "encapsulation": "ESP" | "ESP-in-UDP" | "AH",
+ *   Flow     = { "protocol": "ESP" | "AH", "spi": "hex8", "src", "dst", "encapsulation": "ESP" | "ESP-in-UDP" | "ESP-in-TCP" | "AH",
  *                "sport": 4500 | null, "dport": 4500 | null, "packets", "bytes", "first": Time, "last": Time,
  *                "seq_min": 1 | null, "seq_max": 6 | null, "gaps", "duplicates", "late",
  *                "ike_sa": 0 | null, "link": "spi" | "peers" | "none", "child_sa": 0 | null }

@@ -11,6 +11,7 @@
  * requests, RFC 7296 §2.2); IKEv1 by Message ID (Phase 1 is MID 0, each
  * Quick Mode / Informational has its own MID, RFC 2409 §5.5).
  */
+import { perMessage } from '../dissect/iketcp.js';
 import type { Packet } from '../dissect/packet.js';
 import { ikev1FragmentOf } from '../dissect/isakmp/fragments.js';
 import { checkNatd, natVerdict, v1Hash, type NatdCheck, type Side } from './natd.js';
@@ -109,7 +110,7 @@ interface FlowState {
   spi: number;
   src: string;
   dst: string;
-  encapsulation: 'ESP' | 'ESP-in-UDP' | 'AH';
+  encapsulation: 'ESP' | 'ESP-in-UDP' | 'ESP-in-TCP' | 'AH';
   sport?: number;
   dport?: number;
   packets: number;
@@ -145,6 +146,15 @@ export class SessionBuilder {
 
   /** Feed one packet; returns what it contributed (undefined for other traffic). */
   add(p: Packet): PacketEvent | undefined {
+    // A TCP segment (RFC 9329) can complete several IKE/ESP messages: each counts.
+    const views = perMessage(p);
+    if (views.length === 1) return this.addOne(p);
+    let last: PacketEvent | undefined;
+    for (const v of views) last = this.addOne(v) ?? last;
+    return last;
+  }
+
+  private addOne(p: Packet): PacketEvent | undefined {
     const layers = p.layers;
     for (let i = 1; i < layers.length; i++) {
       const id = layers[i]!.spec.id;
@@ -156,7 +166,7 @@ export class SessionBuilder {
         return this.addIke(p, last);
       }
       if (id === 'esp' || id === 'ah') return this.addSa(p, i);
-      if (id === 'udpencap' && (layers[i]!.record as { kind?: string }).kind === 'keepalive') {
+      if ((id === 'udpencap' || id === 'iketcp') && (layers[i]!.record as { kind?: string }).kind === 'keepalive') {
         const ep = endpointsOf(p, i);
         if (!ep) return undefined;
         const k = pairKey(ep.src, ep.dst);
@@ -176,7 +186,7 @@ export class SessionBuilder {
     const key = `${obs.proto}:${obs.spi}:${ep.dst}`;
     let f = this.flows.get(key);
     const time = packetTime(p);
-    const encapsulation = obs.proto === 'ah' ? 'AH' : ep.sport !== undefined ? 'ESP-in-UDP' : 'ESP';
+    const encapsulation = obs.proto === 'ah' ? 'AH' : ep.sport === undefined ? 'ESP' : ep.transport === 'tcp' ? 'ESP-in-TCP' : 'ESP-in-UDP';
     if (!f) {
       f = {
         protocol: obs.proto === 'ah' ? 'AH' : 'ESP',

@@ -97,7 +97,7 @@ export class DecryptEngine implements DecryptHooks {
     const r = layer.record;
     const encrypted = (major === 1 && r.encrypted !== undefined) || (major === 2 && r.payloads.some((p) => p.encrypted));
     if (!encrypted || this.current === 'learn') return undefined;
-    const n = note(decryptNotes.ikeNoKeys, 'no key given matches this IKE SA (its SPIs, PSK/DH secret, or key table entry)', layer.offset, Math.min(28, layer.length));
+    const n = note(decryptNotes.ikeNoKeys, 'no key for this IKE SA: no key table or log entry for its SPIs, and deriving keys from a PSK also needs the DH shared secret (or a private value)', layer.offset, Math.min(28, layer.length));
     return { layer: () => ({ ...layer, notes: [...layer.notes, n] }) };
   }
 

@@ -61,6 +61,7 @@ export class AnalysisScan extends SequentialPass {
   private results: Partial<Record<Exclude<AnalysisView, 'keys'>, AnalysisText>> = {};
   private builtAt = -1;
   private builtTime = 0;
+  private timer: NodeJS.Timeout | undefined;
   /** Why a view could not be built (a module threw): shown instead of the view. */
   private failures: Partial<Record<AnalysisView, string>> = {};
 
@@ -73,6 +74,11 @@ export class AnalysisScan extends SequentialPass {
     this.showSecrets = opts.showSecrets ?? false;
   }
 
+  override cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    super.cancel();
+  }
+
   /** 0..1 of the indexed frames analysed so far. */
   get progress(): number {
     return this.index.count ? this.next / this.index.count : this.done ? 1 : 0;
@@ -82,7 +88,18 @@ export class AnalysisScan extends SequentialPass {
   view(v: Exclude<AnalysisView, 'keys'>): AnalysisText | undefined {
     const f = this.failures[v];
     if (f) return { lines: [f], frames: new Map() };
-    if (!this.done && this.index.live && this.next > 0 && this.next !== this.builtAt && performance.now() - this.builtTime >= LIVE_REBUILD_MS) this.build();
+    if (!this.done && this.index.live && this.next > 0 && this.next !== this.builtAt) {
+      const wait = LIVE_REBUILD_MS - (performance.now() - this.builtTime);
+      if (wait <= 0) this.build();
+      else if (!this.timer) {
+        // Packets arrived since the last build: show them once the interval is over, even if none follow.
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.changed();
+        }, wait);
+        this.timer.unref();
+      }
+    }
     return this.results[v];
   }
 

@@ -102,6 +102,16 @@ export class CaptureIndex {
     ah: (c, l, b) => this.engineRef?.ah(c, l, b),
   };
   private readonly stream: boolean;
+  /**
+   * Hooks for passes over the indexed frames that must show what rows show (display filters): the
+   * current engine once it has learned everything, read-only (a stream's 'both' engine is asked in
+   * 'decrypt' mode, so nothing is learned or counted twice); nothing while a file's learn pass runs.
+   */
+  readonly viewHooks: DecryptHooks = {
+    ike: (c, l) => this.viewCall((e) => e.ike(c, l)),
+    esp: (c, l) => this.viewCall((e) => e.esp(c, l)),
+    ah: (c, l, b) => this.viewCall((e) => e.ah(c, l, b)),
+  };
   /** Resolves when the background pass ends (EOF, a bad record, or close()). */
   readonly loaded: Promise<void>;
 
@@ -185,6 +195,18 @@ export class CaptureIndex {
   setEngine(e: DecryptEngine): void {
     this.engineRef = e;
     this.invalidate();
+  }
+
+  private viewCall<T>(f: (e: DecryptEngine) => T): T | undefined {
+    const e = this.engineRef;
+    if (!e || e.mode === 'learn') return undefined;
+    if (e.mode !== 'both') return f(e);
+    e.setMode('decrypt');
+    try {
+      return f(e);
+    } finally {
+      e.setMode('both');
+    }
   }
 
   /** Forgets every dissected packet (decryption changed) and tells the listeners. */

@@ -116,11 +116,20 @@ export class TuiController {
     this.autoAnalyse = opts.autoAnalyse ?? true;
     this.unsubs.push(index.subscribe(() => this.indexChanged()));
     if (this.decryption) this.unsubs.push(this.decryption.subscribe(() => this.decryptionChanged()));
+    this.scanGen = index.generation;
     if (opts.filter) this.applyFilter(opts.filter);
     if (index.done) this.indexChanged();
   }
 
+  /** The index generation the applied filter was scanned with (decryption changes what filters match). */
+  private scanGen = 0;
+
   private indexChanged(): void {
+    if (this.index.generation !== this.scanGen) {
+      this.scanGen = this.index.generation;
+      // Decryption switched on or re-keyed: the applied filter runs again over the decrypted packets.
+      if (this.scan) this.applyFilter(this.scan.text);
+    }
     if (this.index.live && this.follow && !this.scan && !this.prompt && this.index.count > 0) {
       this.cursor = this.index.count - 1;
       this.scrollListIntoView();

@@ -19,7 +19,8 @@ export class FilterScan extends SequentialPass {
     readonly text: string,
     private readonly match: (p: Packet) => boolean,
   ) {
-    super(index);
+    // With keys, filters see the decrypted packets, as the rows do (`espy -r --keys -Y` does the same).
+    super(index, index.viewHooks);
   }
 
   /** Matching frames found so far. */

@@ -9,8 +9,11 @@ import { PacketDissector, type Packet } from '../../dissect/packet.js';
 import type { DecryptHooks } from '../../dissect/decrypt-hooks.js';
 import type { CaptureIndex } from './capture-index.js';
 
-/** Milliseconds of work per slice before yielding to input and rendering. */
-const SLICE_MS = 12;
+/**
+ * Milliseconds of work per slice before yielding to input and rendering. Short: a key press and the
+ * render it causes each wait behind at most one slice (the passes run after loading, while the user works).
+ */
+const SLICE_MS = 5;
 
 export abstract class SequentialPass {
   /** Index of the next frame to visit (= frames visited so far). */
@@ -112,6 +115,11 @@ export abstract class SequentialPass {
     this.finished = true;
     this.unsubscribe?.();
     this.completed();
+  }
+
+  /** Tells the listeners something changed outside a slice (a deferred rebuild is due). */
+  protected changed(): void {
+    this.emit();
   }
 
   private emit(): void {
