@@ -128,12 +128,12 @@ test('app: help lists every key; views open and close', async () => {
   await tick();
   await tick();
   await press('f');
-  for (let i = 0; i < 200 && /Analysing/.test(frame()); i++) await press('j');
+  for (let i = 0; i < 200 && /Analysing/.test(frame()); i++) await new Promise((res) => setTimeout(res, 20)); // keys pause the pass: wait, don't press
   assert.match(frame(), /espy audit: capture\.pcap: 16 frames/);
   assert.match(frame(), /psk\.exposed\.aggressive/);
   await press('q');
   await press('l');
-  for (let i = 0; i < 100 && /Analysing/.test(frame()); i++) await press('j');
+  for (let i = 0; i < 100 && /Analysing/.test(frame()); i++) await new Promise((res) => setTimeout(res, 20)); // keys pause the pass: wait, don't press
   assert.match(frame(), /IKE ladder/);
   assert.match(frame(), /Aggressive/);
   done();

@@ -20,6 +20,7 @@ import { COLLAPSED, EXPANDED, flattenTree, setOpen, type ExpandState, type TreeR
 import { firstHighlightedLine, hexLines, type HexLine } from './hex-model.js';
 import { summaryRow, TIME_MODES, type SummaryRow, type TimeMode } from './summary.js';
 import { Lru } from './lru.js';
+import { noteInput } from './sequential-pass.js';
 
 export type Pane = 'list' | 'tree' | 'hex';
 export const PANES: readonly Pane[] = ['list', 'tree', 'hex'];
@@ -266,6 +267,7 @@ export class TuiController {
 
   /** One key press (Ink's `useInput` arguments). Returns true when the state changed. */
   key(input: string, k: KeyPress): void {
+    noteInput();
     if (!this.prompt && input.length > 1 && !k.ctrl && !k.meta && /^[\x20-\x7e\r\n]+$/.test(input)) {
       // Keys typed ahead (or sent by a script) arrive in one read, e.g. ":7\r": one at a time, as if typed
       // slowly; once one opens a prompt, the rest is that prompt's text.

@@ -21,6 +21,8 @@ export class FilterScan extends SequentialPass {
   ) {
     // With keys, filters see the decrypted packets, as the rows do (`espy -r --keys -Y` does the same).
     super(index, index.viewHooks);
+    // The user is waiting for this one.
+    this.background = false;
   }
 
   /** Matching frames found so far. */

@@ -15,6 +15,19 @@ import type { CaptureIndex } from './capture-index.js';
  */
 const SLICE_MS = 5;
 
+/**
+ * Input first: background passes pause while the user is pressing keys (for this long after the last
+ * one), so a key press and its render never queue behind analysis slices. Holding `j` then scrolls at
+ * full speed and the passes resume as soon as the keyboard is idle.
+ */
+const INPUT_QUIET_MS = 150;
+let lastInput = -Infinity;
+
+/** Called by the controller on every key press. */
+export function noteInput(): void {
+  lastInput = performance.now();
+}
+
 export abstract class SequentialPass {
   /** Index of the next frame to visit (= frames visited so far). */
   protected next = 0;
@@ -34,6 +47,9 @@ export abstract class SequentialPass {
   ) {
     this.dissector = new PacketDissector({ prefs: index.prefs, reassemble: index.reassemble, ...(decrypt ? { decrypt } : {}) });
   }
+
+  /** Work nobody waits for (analysis, re-learning): pauses while keys are pressed. A display filter does not. */
+  protected background = true;
 
   /** Frames visited so far. */
   get visited(): number {
@@ -84,10 +100,13 @@ export abstract class SequentialPass {
   private schedule(): void {
     if (this.scheduled || this.cancelled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const quiet = this.background ? lastInput + INPUT_QUIET_MS - performance.now() : 0;
+    const run = () => {
       this.scheduled = false;
       this.slice();
-    });
+    };
+    if (quiet > 0) setTimeout(run, quiet);
+    else setImmediate(run);
   }
 
   private slice(): void {
