@@ -166,6 +166,8 @@ if (isMain(import.meta.url)) {
   const log = (m: string) => process.stderr.write(m + '\n');
   const file = args.values.get('file') ?? ensureCapture(args.values.get('cache') ?? defaultCacheDir(), intOption(args, 'packets', 1_000_000), intOption(args, 'seed', 1), log).file;
   // --no-analyse: without the analysis pass the UI starts after loading (ladder, SAs, findings), to see its share.
+  // As `espy` runs the UI (src/cli/tui.ts): React's production build.
+  process.env.NODE_ENV ??= 'production';
   const t = judge(await measureTui(file, !args.flags.has('no-analyse')));
   if (args.flags.has('json')) process.stdout.write(JSON.stringify(t) + '\n');
   else for (const l of tuiReport(t)) console.log(l);

@@ -18,7 +18,7 @@ import { DecryptEngine } from '../src/decrypt/engine.js';
 import { emptyKeyMaterial, type DhEntry, type KeyMaterial } from '../src/decrypt/types.js';
 import { parseIkev1DecryptionTable } from '../src/decrypt/keys/wireshark.js';
 import type { IsakmpRecord } from '../src/dissect/isakmp/isakmp.js';
-import { GENERATED, generatedCases } from './helpers.js';
+import { GENERATED, generatedCases, childDhSecrets } from './helpers.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -125,26 +125,6 @@ function tableKeys(c: string): KeyMaterial {
   return km;
 }
 
-/** The CHILD SA PFS secrets g(qm)^xy, in order, from the charon DBG4 log ("[CHD] … DH secret => N bytes" and its dump). */
-function childDhSecrets(c: string): Uint8Array[] {
-  const f = join(GENERATED, c, 'logs', 'initiator-charon.log');
-  if (!existsSync(f)) return [];
-  const lines = readFileSync(f, 'utf8').split('\n');
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const m = /\[CHD\].*DH secret => (\d+) bytes/.exec(lines[i]!);
-    if (!m) continue;
-    const n = Number(m[1]);
-    let h = '';
-    for (let j = i + 1; h.length < 2 * n && j < lines.length; j++) {
-      const d = /^\S+ \S+ <[^>]*>\s+\d+: (.*)$/.exec(lines[j]!);
-      assert.ok(d, `hex dump line ${j + 1}`);
-      h += d[1]!.split('  ')[0]!.replace(/ /g, '');
-    }
-    out.push(hex(h.slice(0, 2 * n)));
-  }
-  return out;
-}
 
 /** PSK from case.json, the phase-1 DH secret of keys.json, and (when `pfs`) the logged Quick Mode PFS secrets; all unscoped. */
 function pskKeys(c: string, psk: string, pfs: boolean): KeyMaterial {

@@ -24,7 +24,7 @@ import { makeEncr, makeInteg } from '../src/decrypt/cipher/index.js';
 import { dhPublicValue, dhSharedSecret } from '../src/decrypt/dh.js';
 import { childSaSizes, deriveChildSaKeys, deriveIkeSaKeys, ikeSaSizes, skeyseed } from '../src/decrypt/kdf/ikev2.js';
 import { pskAuth, signedOctets } from '../src/decrypt/ikev2/auth.js';
-import { GENERATED, generatedCases } from './helpers.js';
+import { GENERATED, generatedCases, childDhSecrets } from './helpers.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -131,26 +131,6 @@ function charonInner(c: string, keys: KeysJson): Map<string, number[]> {
   return out;
 }
 
-/** The CHILD SA PFS secrets, in order, from charon's DBG4 log ("[CHD] … DH secret => N bytes" and its hex dump). */
-function childDhSecrets(c: string): Uint8Array[] {
-  const logs = ['initiator-charon.log', 'responder-charon.log'].map((f) => join(GENERATED, c, 'logs', f)).filter((f) => existsSync(f));
-  if (logs.length === 0) return [];
-  const lines = readFileSync(logs[0]!, 'utf8').split('\n');
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const m = /\[CHD\].*DH secret => (\d+) bytes/.exec(lines[i]!);
-    if (!m) continue;
-    const n = Number(m[1]);
-    let h = '';
-    for (let j = i + 1; h.length < 2 * n && j < lines.length; j++) {
-      const d = /^\S+ \S+ <[^>]*>\s+\d+: (.*)$/.exec(lines[j]!);
-      if (!d) break;
-      h += d[1]!.split('  ')[0]!.replace(/ /g, '');
-    }
-    out.push(hex(h.slice(0, 2 * n)));
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------- key material builders
 

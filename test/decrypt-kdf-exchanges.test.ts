@@ -8,12 +8,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDecipheriv } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encrByStrongswan, hashOf, integByStrongswan, prfByStrongswan, type EncrRow } from '../src/decrypt/algorithms.js';
 import { childSaSizes, deriveChildSaKeys, deriveIkeSaKeys, ikeSaSizes, rekeySkeyseed } from '../src/decrypt/kdf/ikev2.js';
 import { phase1Iv, phase2Iv, quickModeKeymat } from '../src/decrypt/kdf/ikev1.js';
-import { espy, GENERATED, generatedCases } from './helpers.js';
+import { espy, GENERATED, generatedCases, childDhSecrets } from './helpers.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -87,29 +87,6 @@ function cbcDecrypt(e: EncrRow, key: Uint8Array, iv: Uint8Array, ct: Uint8Array)
   return Buffer.concat([d.update(ct), d.final()]);
 }
 
-/**
- * The CHILD SA PFS secrets, in order, from the charon DBG4 log ("[CHD] … DH secret => N bytes" and its
- * hex dump). keys.json does not carry them; the log is the same ground truth keys.json was made from.
- */
-function childDhSecrets(caseName: string): Uint8Array[] {
-  const logs = ['initiator-charon.log', 'responder-charon.log'].map((f) => join(GENERATED, caseName, 'logs', f)).filter((f) => existsSync(f));
-  if (logs.length === 0) return [];
-  const lines = readFileSync(logs[0]!, 'utf8').split('\n');
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const m = /\[CHD\].*DH secret => (\d+) bytes/.exec(lines[i]!);
-    if (!m) continue;
-    const n = Number(m[1]);
-    let h = '';
-    for (let j = i + 1; h.length < 2 * n && j < lines.length; j++) {
-      const d = /^\S+ \S+ <[^>]*>\s+\d+: (.*)$/.exec(lines[j]!);
-      assert.ok(d, `hex dump line ${j + 1}`);
-      h += d[1]!.split('  ')[0]!.replace(/ /g, '');
-    }
-    out.push(hex(h.slice(0, 2 * n)));
-  }
-  return out;
-}
 
 const readKeys = (c: string): KeysJson => JSON.parse(readFileSync(join(GENERATED, c, 'keys', 'keys.json'), 'utf8')) as KeysJson;
 

@@ -2,6 +2,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { hexToBytes } from '../src/core/bytes.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -67,4 +68,28 @@ export function allCaptureFiles(): string[] {
 /** Lines of `-T fields` output split into columns. */
 export function rows(stdout: string): string[][] {
   return stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+}
+
+/**
+ * The CHILD SA PFS secrets (Quick Mode g(qm)^xy, CREATE_CHILD_SA g^ir), in order, from the case's
+ * charon DBG4 log: each "[CHD] … DH secret => N bytes" line and the hex dump under it.
+ */
+export function childDhSecrets(caseName: string): Uint8Array[] {
+  const logs = ['initiator-charon.log', 'responder-charon.log'].map((f) => join(GENERATED, caseName, 'logs', f)).filter((f) => existsSync(f));
+  if (logs.length === 0) return [];
+  const lines = readFileSync(logs[0]!, 'utf8').split('\n');
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /\[CHD\].*DH secret => (\d+) bytes/.exec(lines[i]!);
+    if (!m) continue;
+    const n = Number(m[1]);
+    let h = '';
+    for (let j = i + 1; h.length < 2 * n && j < lines.length; j++) {
+      const d = /^\S+ \S+ <[^>]*>\s+\d+: (.*)$/.exec(lines[j]!);
+      if (!d) throw new Error(`${logs[0]}:${j + 1}: expected a hex dump line`);
+      h += d[1]!.split('  ')[0]!.replace(/ /g, '');
+    }
+    out.push(hexToBytes(h.slice(0, 2 * n)));
+  }
+  return out;
 }

@@ -333,3 +333,31 @@ test('a display filter sees decrypted packets, and runs again when decryption sw
   c.dispose();
   ix.close();
 });
+
+test('live: keys loaded mid-capture re-learn the frames so far, then the new engine takes the next frames', async () => {
+  const frames: Frame[] = [];
+  for await (const b of await openCapture(PCAP)) frames.push(...b);
+  const reader = new PushReader('live: test1');
+  const ix = CaptureIndex.fromStream(reader);
+  const dec = new Decryption(ix, undefined);
+  const c = new TuiController(ix, { decryption: dec });
+  for (const f of frames.slice(0, 8)) reader.push(f);
+  await until(() => ix.count === 8, 'the first frames');
+  assert.equal(c.row(4).decrypted, false);
+  c.key('K', {});
+  c.key('o', {});
+  c.key(`${IKE_KEYS}\r`, {});
+  await until(() => dec.state === 'ready', 'the live re-learn');
+  c.key('o', {});
+  c.key(`${ESP_KEYS}\r`, {});
+  await until(() => dec.state === 'ready' && dec.material!.files.length === 2, 'the second live re-learn');
+  assert.equal(ix.engine!.mode, 'both');
+  assert.equal(c.row(4).decrypted, true, 'IKE_AUTH, seen before the keys came');
+  assert.equal(c.row(6).decrypted, true);
+  for (const f of frames.slice(8)) reader.push(f);
+  await until(() => ix.count === 20, 'the rest');
+  assert.equal(c.row(16).protocol, 'ICMP', 'frames after the swap go to the new engine');
+  reader.end();
+  c.dispose();
+  ix.close();
+});

@@ -32,20 +32,8 @@ export class ChildSaStore {
   /** Add a key-file entry; exact SPIs go to the exact table, patterns are kept for matching. */
   addEntry(e: ChildSaKeyEntry): void {
     if (typeof e.spi === 'number') {
-      this.add({
-        protocol: e.protocol,
-        spi: e.spi >>> 0,
-        ...(e.src && e.src !== '*' && !/[*/]/.test(e.src) ? { src: e.src } : {}),
-        ...(e.dst && e.dst !== '*' && !/[*/]/.test(e.dst) ? { dst: e.dst } : {}),
-        ...(e.encr ? { encr: e.encr } : {}),
-        ...(e.encrKey ? { encrKey: e.encrKey } : {}),
-        ...(e.integ ? { integ: e.integ } : {}),
-        ...(e.integKey ? { integKey: e.integKey } : {}),
-        ...(e.noCheckIcvLen !== undefined ? { noCheckIcvLen: e.noCheckIcvLen } : {}),
-        ...(e.esn !== undefined ? { esn: e.esn } : {}),
-        ...(e.replayWindow !== undefined ? { replayWindow: e.replayWindow } : {}),
-        origin: e.origin,
-      });
+      const exact = (a: string | undefined) => (a && !/[*/]/.test(a) ? a : undefined);
+      this.add(saFromEntry(e, e.spi, exact(e.src), exact(e.dst)));
       if ((e.src && /[*/]/.test(e.src)) || (e.dst && /[*/]/.test(e.dst))) this.patterns.push(e);
     } else this.patterns.push(e);
   }
@@ -74,19 +62,7 @@ export class ChildSaStore {
       const k = `${protocol}:${spi}:${src ?? ''}:${dst ?? ''}:${this.patterns.indexOf(e)}`;
       let sa = this.fromPattern.get(k);
       if (!sa) {
-        sa = {
-          protocol,
-          spi: spi >>> 0,
-          ...(src ? { src } : {}),
-          ...(dst ? { dst } : {}),
-          ...(e.encr ? { encr: e.encr } : {}),
-          ...(e.encrKey ? { encrKey: e.encrKey } : {}),
-          ...(e.integ ? { integ: e.integ } : {}),
-          ...(e.integKey ? { integKey: e.integKey } : {}),
-          ...(e.noCheckIcvLen !== undefined ? { noCheckIcvLen: e.noCheckIcvLen } : {}),
-          ...(e.esn !== undefined ? { esn: e.esn } : {}),
-          origin: e.origin,
-        };
+        sa = saFromEntry(e, spi, src, dst);
         this.fromPattern.set(k, sa);
       }
       return sa;
@@ -115,6 +91,24 @@ export class ChildSaStore {
   hasCounters(sa: ChildSa): boolean {
     return this.counters.has(sa);
   }
+}
+
+/** A store SA from a key-file entry, for one SPI and (exact) addresses. */
+function saFromEntry(e: ChildSaKeyEntry, spi: number, src: string | undefined, dst: string | undefined): ChildSa {
+  return {
+    protocol: e.protocol,
+    spi: spi >>> 0,
+    ...(src ? { src } : {}),
+    ...(dst ? { dst } : {}),
+    ...(e.encr ? { encr: e.encr } : {}),
+    ...(e.encrKey ? { encrKey: e.encrKey } : {}),
+    ...(e.integ ? { integ: e.integ } : {}),
+    ...(e.integKey ? { integKey: e.integKey } : {}),
+    ...(e.noCheckIcvLen !== undefined ? { noCheckIcvLen: e.noCheckIcvLen } : {}),
+    ...(e.esn !== undefined ? { esn: e.esn } : {}),
+    ...(e.replayWindow !== undefined ? { replayWindow: e.replayWindow } : {}),
+    origin: e.origin,
+  };
 }
 
 function sameKeys(a: ChildSa, b: ChildSa): boolean {

@@ -16,7 +16,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { md5, sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import type { EncrRow, HashName } from '../algorithms.js';
-import { equalBytes } from '../../core/bytes.js';
+import { concatBytes, equalBytes } from '../../core/bytes.js';
 import type { CipherImpl, Encr, MakeEncr, MakeInteg } from './api.js';
 import { desCbcDecrypt, desCbcEncrypt, desCipher } from './des.js';
 
@@ -29,17 +29,7 @@ function u8(b: Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
-function cat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const cat = concatBytes;
 
 /** `a` and `b` are adjacent in one buffer (ESP: IV directly before the ciphertext): one view, no copy. */
 function joined(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -20,7 +20,7 @@ import type { Ipv4Record } from '../../dissect/ipv4.js';
 import type { Ipv6Record } from '../../dissect/ipv6.js';
 import type { ChildEngine, EngineEnv } from '../engine.js';
 import { originText, type ChildSa, type ChildSaReport } from '../types.js';
-import { formatIPv4, formatIPv6 } from '../../core/bytes.js';
+import { concatBytes, formatIPv4, formatIPv6 } from '../../core/bytes.js';
 import { note, type Note } from '../../core/notes.js';
 import { makeEncr, makeInteg, type Encr, type Integ } from '../cipher/index.js';
 
@@ -492,17 +492,7 @@ export class EspAhEngine implements ChildEngine {
   }
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = concatBytes;
 
 /** IPv4 options that do not change in transit (RFC 4302 Appendix A.1): kept; all others are zeroed. */
 const IMMUTABLE_V4_OPTIONS = new Set([0, 1, 130, 133, 134, 148, 149]);
