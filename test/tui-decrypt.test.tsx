@@ -361,3 +361,19 @@ test('live: keys loaded mid-capture re-learn the frames so far, then the new eng
   c.dispose();
   ix.close();
 });
+
+test('findings: a PSK given is checked against the Aggressive Mode HASH_R (shown only with --show-secrets)', async () => {
+  const dir = join(GENERATED, 'sw-ikev1-aggr-psk-weak');
+  const psk = readFileSync(join(dir, 'keys/psk.txt'), 'utf8').trim();
+  const km = keyMaterialFromArgs({ psk: [psk] }, () => {})!;
+  const ix = await CaptureIndex.open(join(dir, 'capture.pcap'), { decrypt: new DecryptEngine(km) });
+  await ix.loaded;
+  const c = new TuiController(ix, { decryption: new Decryption(ix, km) });
+  c.key('f', {});
+  await until(() => c.overlayLines().some((l) => /CRACKED/.test(l)), 'the findings');
+  const text = c.overlayLines().join('\n');
+  assert.match(text, /CRACKED \(--show-secrets prints the PSK\)/);
+  assert.ok(!text.includes(psk), 'the PSK itself is not shown');
+  c.dispose();
+  ix.close();
+});

@@ -131,6 +131,9 @@ export type PacketEvent =
   | { readonly kind: 'sa'; readonly flowKey: string; readonly obs: SaLayerObs; readonly time: PacketTime; readonly src: string; readonly dst: string; readonly srcAddr: string; readonly dstAddr: string; readonly encapsulation: string }
   | { readonly kind: 'keepalive'; readonly time: PacketTime; readonly src: string; readonly dst: string };
 
+/** Which message (request or response) a child SA seen in an SA payload came from, to pair the two SPIs. */
+const PAYLOAD_CHILD_FROM_RESPONSE = new WeakMap<ChildSa, boolean>();
+
 const pairKey = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
 const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 const ZERO8 = '0000000000000000';
@@ -350,7 +353,19 @@ export class SessionBuilder {
           for (const pr of pl.proposals) {
             if (pr.protocolId === 1 && pr.spi) sa.newIkeSpis.add(pr.spi); // IKE SA rekey (RFC 7296 §1.3.2)
             else if (pr.spi && pr.spi.length === 8) {
-              sa.visibleChildren.push({ protocol: pr.protocol ?? 'ESP', spis: [pr.spi], exchange: `${obs.exchangeName} MID=${obs.messageId}`, source: 'payload' });
+              // One child SA is a pair: the request's proposal carries the initiator's inbound SPI, the
+              // response's the responder's (RFC 7296 §2.17, RFC 2409 §5.5). Offers of several proposals repeat one SPI.
+              const exchange = `${obs.exchangeName} MID=${obs.messageId}`;
+              const protocol = pr.protocol ?? 'ESP';
+              const at = sa.visibleChildren.findIndex((c) => c.exchange === exchange && c.protocol === protocol && c.source === 'payload' && c.spis.length === 1);
+              const mate = at >= 0 ? sa.visibleChildren[at]! : undefined;
+              if (mate?.spis.includes(pr.spi)) continue;
+              if (mate && PAYLOAD_CHILD_FROM_RESPONSE.get(mate) !== response) sa.visibleChildren[at] = { ...mate, spis: [...mate.spis, pr.spi] };
+              else {
+                const child: ChildSa = { protocol, spis: [pr.spi], exchange, source: 'payload' };
+                PAYLOAD_CHILD_FROM_RESPONSE.set(child, response);
+                sa.visibleChildren.push(child);
+              }
             }
           }
         }

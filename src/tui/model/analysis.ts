@@ -21,6 +21,7 @@ import { AggressiveExtractor } from '../../audit/extract.js';
 import { AuditObserver } from '../../audit/observe.js';
 import { auditFindings } from '../../audit/findings.js';
 import { auditText } from '../../audit/report.js';
+import { checkGivenPsks } from '../../audit/index.js';
 import type { CaptureIndex } from './capture-index.js';
 import { SequentialPass } from './sequential-pass.js';
 
@@ -58,6 +59,8 @@ export class AnalysisScan extends SequentialPass {
   private readonly observer = new AuditObserver();
   readonly engine: DecryptEngine | undefined;
   private readonly showSecrets: boolean;
+  /** PSKs given (--psk, or p in the keys view): checked against every Aggressive Mode HASH_R, as `espy audit --psk` does. */
+  private readonly psks: readonly Uint8Array[];
   private results: Partial<Record<Exclude<AnalysisView, 'keys'>, AnalysisText>> = {};
   private builtAt = -1;
   private builtTime = 0;
@@ -72,6 +75,7 @@ export class AnalysisScan extends SequentialPass {
     engine?.setMode('both');
     this.engine = engine;
     this.showSecrets = opts.showSecrets ?? false;
+    this.psks = opts.keys?.psks.map((p) => p.psk) ?? [];
   }
 
   override cancel(): void {
@@ -200,8 +204,9 @@ export class AnalysisScan extends SequentialPass {
     const exchanges = this.observer.result();
     const material = this.extractor.result();
     const decrypting = this.engine !== undefined;
-    const sas = auditFindings({ model, exchanges, material, cracked: new Map(), showSecrets: this.showSecrets, decrypting });
-    const text = auditText({ data: { file: basename(this.index.file), frames: this.next, model, exchanges, material }, sas, outcomes: new Map(), showSecrets: this.showSecrets, decrypting, exported: [] });
+    const cracked = this.psks.length ? checkGivenPsks(material, this.psks) : new Map();
+    const sas = auditFindings({ model, exchanges, material, cracked, showSecrets: this.showSecrets, decrypting });
+    const text = auditText({ data: { file: basename(this.index.file), frames: this.next, model, exchanges, material }, sas, outcomes: cracked, showSecrets: this.showSecrets, decrypting, exported: [] });
     const lines = text.replace(/\n$/, '').split('\n');
     const frames = new Map<number, number>();
     // "frames 3, 5; fix: …" under a finding: Enter jumps to its first frame (the finding's title line too).
