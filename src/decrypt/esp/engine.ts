@@ -67,6 +67,12 @@ interface SaState {
   readonly seen: Float64Array;
   /** Sequence notes given to frames, for frames viewed again. */
   readonly frameNotes: Map<number, readonly Note[]>;
+  /**
+   * The anti-replay view computed in the learn pass, in capture order, per frame: what the decrypt
+   * pass shows, so the notes of a frame never depend on which frames were viewed before it (the TUI
+   * jumps around). Without a learn pass (streams) the decrypt pass computes them as it goes.
+   */
+  readonly learnSeq: { top?: number; readonly seen: Float64Array; lastFrame: number; readonly notes: Map<number, readonly Note[]> };
 }
 
 /** RFC 4303 Appendix A2.1: the high 32 bits for low bits `seq` given the highest seen (Th, Tl) and window W. */
@@ -131,7 +137,7 @@ export class EspAhEngine implements ChildEngine {
     let s = this.states.get(sa);
     if (!s) {
       const integName = sa.encr?.aead ? 'AEAD' : (sa.integ?.name ?? (sa.noCheckIcvLen !== undefined ? `ANY ${sa.noCheckIcvLen * 8}-bit (not checked)` : 'NONE'));
-      s = { sa, encrName: sa.encr?.name ?? 'NONE', integName, keySource: originText(sa.origin), esn: { epochs: [], wraps: new Set(), lastLearnFrame: 0 }, esnLive: { epochs: [], wraps: new Set(), lastLearnFrame: 0 }, lastFrame: 0, seen: new Float64Array(TRACK).fill(-1), frameNotes: new Map() };
+      s = { sa, encrName: sa.encr?.name ?? 'NONE', integName, keySource: originText(sa.origin), esn: { epochs: [], wraps: new Set(), lastLearnFrame: 0 }, esnLive: { epochs: [], wraps: new Set(), lastLearnFrame: 0 }, lastFrame: 0, seen: new Float64Array(TRACK).fill(-1), frameNotes: new Map(), learnSeq: { seen: new Float64Array(TRACK).fill(-1), lastFrame: 0, notes: new Map() } };
       this.states.set(sa, s);
     }
     return s;
@@ -209,7 +215,8 @@ export class EspAhEngine implements ChildEngine {
     const mode = this.env.mode();
     const frame = ctx.frame.number;
     if (mode === 'learn') {
-      this.seqHigh(st, frame, rec.sequence);
+      const high = this.seqHigh(st, frame, rec.sequence);
+      this.learnSequence(st, frame, high === undefined ? rec.sequence : high * TWO32 + rec.sequence, layer.offset + 4);
       return undefined;
     }
     if (!sa.encr || !this.keyed(st)) return undefined;
@@ -371,49 +378,34 @@ export class EspAhEngine implements ChildEngine {
     };
   }
 
+  /** The learn pass's anti-replay view (capture order, no decryption): notes per frame for the decrypt pass. */
+  private learnSequence(st: SaState, frame: number, full: number, seqAt: number): void {
+    const l = st.learnSeq;
+    if (frame <= l.lastFrame) return;
+    l.lastFrame = frame;
+    const notes = sequenceNotes(l, full, seqAt, st.sa.replayWindow);
+    if (notes.length) l.notes.set(frame, notes);
+  }
+
   /** Duplicate / gap / window notes for an authentic packet with 64-bit sequence `full`. */
   private sequence(st: SaState, frame: number, full: number, seqAt: number, counting: boolean): readonly Note[] {
-    if (!counting) return st.frameNotes.get(frame) ?? NO_NOTES;
-    const c = this.env.children.countersOf(st.sa);
-    const at = seqAt;
-    const notes: Note[] = [];
-    const slot = full % TRACK;
-    if (st.top === undefined) {
-      st.top = full;
-    } else if (full > st.top) {
-      const missing = full - st.top - 1;
-      if (missing > 0) {
-        c.gaps++;
-        notes.push(note(decryptNotes.espSeqGap, `${missing} sequence number${missing === 1 ? '' : 's'} missing before ${full} (last seen ${st.top})`, at, 4));
-      }
-      st.top = full;
+    let notes: readonly Note[];
+    if (st.learnSeq.lastFrame > 0) {
+      // The learn pass saw this SA: its per-frame view is the answer, whatever was viewed before.
+      notes = st.learnSeq.notes.get(frame) ?? NO_NOTES;
     } else {
-      const behind = st.top - full;
-      if (behind < TRACK && st.seen[slot] === full) {
-        c.duplicates++;
-        notes.push(note(decryptNotes.espReplayDup, `sequence number ${full} already seen on this SA`, at, 4));
-      } else {
-        const w = st.sa.replayWindow;
-        if (w !== undefined && w > 0) {
-          if (behind >= w) notes.push(note(decryptNotes.espReplayWindow, `sequence number ${full} is ${behind} behind the highest (${st.top}): outside the SA's ${w}-entry replay window`, at, 4));
-        } else if (behind >= WINDOWS[0]) {
-          const drop = WINDOWS.filter((x) => behind >= x);
-          const keep = WINDOWS.filter((x) => behind < x);
-          notes.push(
-            note(
-              decryptNotes.espReplayWindow,
-              `sequence number ${full} is ${behind} behind the highest (${st.top}): a ${drop.join('/')}-entry replay window drops it${keep.length ? `, ${keep.join('/')} accepts it` : ''}`,
-              at,
-              4,
-            ),
-          );
-        }
+      if (!counting) return st.frameNotes.get(frame) ?? NO_NOTES;
+      notes = sequenceNotes(st, full, seqAt, st.sa.replayWindow);
+      if (notes.length) st.frameNotes.set(frame, notes);
+    }
+    if (counting && notes.length) {
+      const c = this.env.children.countersOf(st.sa);
+      for (const n of notes) {
+        if (n.def === decryptNotes.espSeqGap) c.gaps++;
+        else if (n.def === decryptNotes.espReplayDup) c.duplicates++;
       }
     }
-    st.seen[slot] = full;
-    if (!notes.length) return NO_NOTES;
-    st.frameNotes.set(frame, notes);
-    return notes;
+    return notes.length ? notes : NO_NOTES;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -566,4 +558,43 @@ function ahAuthenticated(ip: Layer, ah: Layer<AhRecord>, hdrLen: number): Uint8A
   const out = concat(pre, body);
   out.fill(0, pre.length + 12, pre.length + hdrLen);
   return out;
+}
+
+/**
+ * RFC 4303 §3.4.3 anti-replay view of one packet with 64-bit sequence `full` against the tracker
+ * (highest seen, recent numbers): a gap before it, a duplicate, or a number behind the window.
+ */
+function sequenceNotes(t: { top?: number; readonly seen: Float64Array }, full: number, at: number, replayWindow: number | undefined): Note[] {
+  const notes: Note[] = [];
+  const slot = full % TRACK;
+  if (t.top === undefined) {
+    t.top = full;
+  } else if (full > t.top) {
+    const missing = full - t.top - 1;
+    if (missing > 0) notes.push(note(decryptNotes.espSeqGap, `${missing} sequence number${missing === 1 ? '' : 's'} missing before ${full} (last seen ${t.top})`, at, 4));
+    t.top = full;
+  } else {
+    const behind = t.top - full;
+    if (behind < TRACK && t.seen[slot] === full) {
+      notes.push(note(decryptNotes.espReplayDup, `sequence number ${full} already seen on this SA`, at, 4));
+    } else {
+      const w = replayWindow;
+      if (w !== undefined && w > 0) {
+        if (behind >= w) notes.push(note(decryptNotes.espReplayWindow, `sequence number ${full} is ${behind} behind the highest (${t.top}): outside the SA's ${w}-entry replay window`, at, 4));
+      } else if (behind >= WINDOWS[0]) {
+        const drop = WINDOWS.filter((x) => behind >= x);
+        const keep = WINDOWS.filter((x) => behind < x);
+        notes.push(
+          note(
+            decryptNotes.espReplayWindow,
+            `sequence number ${full} is ${behind} behind the highest (${t.top}): a ${drop.join('/')}-entry replay window drops it${keep.length ? `, ${keep.join('/')} accepts it` : ''}`,
+            at,
+            4,
+          ),
+        );
+      }
+    }
+  }
+  t.seen[slot] = full;
+  return notes;
 }
