@@ -388,16 +388,17 @@ export function ikeObs(p: Packet, layer: Layer, initiatorSent?: boolean): IkeObs
   const major = rec.major;
   // IKEv2: the I flag tells the original initiator (RFC 7296 §3.1); IKEv1 callers say who sent it.
   const fromInit = major === 2 ? (rec.flags & 0x08) !== 0 : (initiatorSent ?? true);
-  const needTree = rec.payloads.some((pl) => !pl.encrypted);
-  const nodes = needTree ? (layerTree(layer).children ?? []).filter((n) => n.field.id === 'isakmp.typepayload') : [];
+  const d = rec.decrypted;
+  const opened = d !== undefined && d.status === 'ok' && d.payloads.length > 0;
+  // One tree for the clear payloads and the decrypted ones (built only when either is needed).
+  const tree = opened || rec.payloads.some((pl) => !pl.encrypted) ? layerTree(layer) : undefined;
+  const nodes = tree ? (tree.children ?? []).filter((n) => n.field.id === 'isakmp.typepayload') : [];
   const payloads = rec.payloads.map((_, i) => payloadObs(rec, i, nodes[i], fromInit));
   const bytes = p.sources[layer.source]?.bytes.subarray(layer.offset, layer.offset + layer.length) ?? new Uint8Array(0);
   const skf = rec.payloads.find((pl) => pl.type === PAYLOAD_SKF && major === 2);
   let decrypted: PayloadObs[] | undefined;
-  const d = rec.decrypted;
-  if (d && d.status === 'ok' && d.payloads.length) {
+  if (opened && tree) {
     const inner: IsakmpRecord = { ...rec, payloads: [...d.payloads] };
-    const tree = layerTree(layer);
     const holder = findNode(tree, 'isakmp.enc.decrypted');
     const innerNodes = (holder?.children ?? []).filter((n) => n.field.id === 'isakmp.typepayload');
     decrypted = d.payloads.map((_, i) => payloadObs(inner, i, innerNodes[i], fromInit));

@@ -11,7 +11,7 @@
  * requests, RFC 7296 §2.2); IKEv1 by Message ID (Phase 1 is MID 0, each
  * Quick Mode / Informational has its own MID, RFC 2409 §5.5).
  */
-import { perMessage } from '../dissect/iketcp.js';
+import { hasSeveralMessages, perMessage } from '../dissect/iketcp.js';
 import type { Packet } from '../dissect/packet.js';
 import { ikev1FragmentOf } from '../dissect/isakmp/fragments.js';
 import { checkNatd, natVerdict, v1Hash, type NatdCheck, type Side } from './natd.js';
@@ -150,10 +150,9 @@ export class SessionBuilder {
   /** Feed one packet; returns what it contributed (undefined for other traffic). */
   add(p: Packet): PacketEvent | undefined {
     // A TCP segment (RFC 9329) can complete several IKE/ESP messages: each counts.
-    const views = perMessage(p);
-    if (views.length === 1) return this.addOne(p);
+    if (!hasSeveralMessages(p)) return this.addOne(p);
     let last: PacketEvent | undefined;
-    for (const v of views) last = this.addOne(v) ?? last;
+    for (const v of perMessage(p)) last = this.addOne(v) ?? last;
     return last;
   }
 

@@ -582,6 +582,13 @@ interface PacketLike {
   readonly summary: unknown;
 }
 
+/** Whether a packet carries more than one framed message (no allocation: asked for every packet). */
+export function hasSeveralMessages(p: PacketLike): boolean {
+  let n = 0;
+  for (const l of p.layers) if (l.spec.id === 'iketcp' && ++n > 1) return true;
+  return false;
+}
+
 /**
  * One view per framed message when a TCP segment completed several (each
  * view: the layers up to TCP, then that message's `tcp.segments`, `iketcp`
