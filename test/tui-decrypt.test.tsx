@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { render } from 'ink-testing-library';
@@ -28,8 +28,11 @@ import App from '../src/tui/App.js';
 
 const CASE = join(GENERATED, 'sw-ikev2-psk-aes128gcm');
 const PCAP = join(CASE, 'capture.pcap');
-const IKE_KEYS = join(CASE, 'keys/ikev2_decryption_table');
-const ESP_KEYS = join(CASE, 'keys/esp_sa');
+// Typed into the UI relative to the working directory, as a user would: the keys view truncates long
+// lines to the terminal width, so an absolute path would make the assertions depend on where the
+// checkout lives.
+const IKE_KEYS = relative(process.cwd(), join(CASE, 'keys/ikev2_decryption_table'));
+const ESP_KEYS = relative(process.cwd(), join(CASE, 'keys/esp_sa'));
 
 const tick = () => new Promise<void>((res) => setImmediate(res));
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
